@@ -1,0 +1,52 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Registers every Blender class of the extension.
+
+Operator and panel modules are discovered: each module in ``operators/`` and ``panels/``
+exposes a ``CLASSES`` tuple, so adding a feature never edits a central list.
+"""
+
+import importlib
+import pkgutil
+from types import ModuleType
+
+import bpy
+
+from . import operators, panels, preferences, properties
+
+
+def _discover(package: ModuleType) -> list[type]:
+    classes: list[type] = []
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        classes.extend(getattr(module, "CLASSES", ()))
+    return classes
+
+
+def all_classes() -> list[type]:
+    """Every class the extension registers, in registration order."""
+    panel_classes = _discover(panels)
+    # A sub-panel needs its parent registered first.
+    panel_classes.sort(key=lambda cls: bool(getattr(cls, "bl_parent_id", "")))
+    return [
+        preferences.MMD2AnimePreferences,
+        *properties.CLASSES,
+        *_discover(operators),
+        *panel_classes,
+    ]
+
+
+_registered: list[type] = []
+
+
+def register() -> None:
+    for cls in all_classes():
+        bpy.utils.register_class(cls)
+        _registered.append(cls)
+    properties.attach()
+    preferences.apply_site_packages()
+
+
+def unregister() -> None:
+    properties.detach()
+    while _registered:
+        bpy.utils.unregister_class(_registered.pop())
