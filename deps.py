@@ -15,6 +15,7 @@ RUNTIME_REQUIREMENTS: dict[str, str] = {
     "torch": "torch==2.13.0",
     "cv2": "opencv-python-headless<4.11",
     "safetensors": "safetensors>=0.4",
+    "PIL": "pillow>=10",
 }
 
 
