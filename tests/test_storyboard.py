@@ -113,3 +113,25 @@ def test_render_still_gives_real_pixels(scene, bpy_module):
     assert image.shape == (48, 64, 3) and image.dtype == np.uint8
     assert image.std() > 1  # the cube is visible against the world
     assert scene.render.filepath == "/tmp/"
+
+
+def test_export_storyboard_operator_writes_pdf(scene, bpy_module, tmp_path):
+    scene, _ = _shot(bpy_module)
+    scene.render.engine = "CYCLES"
+    scene.cycles.samples = 1
+    scene.render.resolution_x, scene.render.resolution_y = 64, 36
+    scene.mmd2anime.output_dir = str(tmp_path)
+    assert bpy_module.ops.mmd2anime.export_storyboard() == {"FINISHED"}
+    assert (tmp_path / "storyboard" / "storyboard.pdf").stat().st_size > 0
+    assert (tmp_path / "storyboard" / "storyboard_page01.png").is_file()
+
+
+def test_export_storyboard_refuses_unsaved_relative_folder(scene, bpy_module):
+    scene, _ = _shot(bpy_module)
+    scene.mmd2anime.output_dir = "//boards/"
+    with pytest.raises(RuntimeError, match="save the file first"):
+        bpy_module.ops.mmd2anime.export_storyboard()
+
+
+def test_export_storyboard_needs_a_camera(scene, bpy_module):
+    assert not bpy_module.ops.mmd2anime.export_storyboard.poll()
