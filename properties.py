@@ -49,6 +49,7 @@ class MMD2AnimeSceneSettings(bpy.types.PropertyGroup):
     progress: IntProperty(name="Progress", min=0, max=100, subtype="PERCENTAGE")
     status: StringProperty(name="Status")
     busy: BoolProperty(name="Busy", description="A stylize job is running")
+    cancel_requested: BoolProperty(name="Cancel Requested")
 
 
 CLASSES = (MMD2AnimeSceneSettings,)
