@@ -27,6 +27,7 @@ JSON-able dict: name, type, lens, sensor, clip, matrix_world, ...).
 from __future__ import annotations
 
 import json
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -122,7 +123,7 @@ class FrameBundle:
         try:
             with np.load(path.with_suffix(".npz"), allow_pickle=False) as data:
                 arrays = {k: data[k] for k in data.files}
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, zipfile.BadZipFile) as exc:
             raise ValueError(
                 f"{path.with_suffix('.npz')}: unreadable FrameBundle ({exc})"
             ) from None
