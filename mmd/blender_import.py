@@ -260,9 +260,13 @@ def _make_material(model, mat, texture_dir, created, warnings) -> bpy.types.Mate
 
 
 def _build_mesh(model, name, scale, texture_dir, created, warnings) -> bpy.types.Mesh:
-    mesh = created.add(bpy.data.meshes, bpy.data.meshes.new(name))
-    faces = np.asarray(model.faces, np.int32)[:, [0, 2, 1]]  # the axis mirror flips winding
+    faces = np.asarray(model.faces, np.int32).reshape(-1, 3)[:, [0, 2, 1]]  # mirror flips winding
     n, f = len(model.positions), len(faces)
+    if f and (faces.min() < 0 or faces.max() >= n):
+        raise ValueError(f"face indices outside the {n} vertices")
+    if sum(m.index_count for m in model.materials) > 3 * f:
+        raise ValueError(f"materials cover more than the {f} triangles")
+    mesh = created.add(bpy.data.meshes, bpy.data.meshes.new(name))
     mesh.vertices.add(n)
     mesh.vertices.foreach_set("co", _positions(model.positions, scale).ravel())
     mesh.loops.add(3 * f)
