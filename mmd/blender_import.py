@@ -442,6 +442,17 @@ def _fill_fcurve(fcurve, frames, values, handles=None) -> None:
     fcurve.update()
 
 
+def action_fcurves(action: bpy.types.Action) -> list[bpy.types.FCurve]:
+    """Every F-curve of a (Blender 4.4+ layered) action, over all layers, strips and slots."""
+    return [
+        fc
+        for layer in action.layers
+        for strip in layer.strips
+        for bag in strip.channelbags
+        for fc in bag.fcurves
+    ]
+
+
 def _ensure_action(obj: bpy.types.ID, name: str) -> bpy.types.Action:
     anim = obj.animation_data or obj.animation_data_create()
     if anim.action is None:
