@@ -91,7 +91,8 @@ def _bone_tails(model: Model) -> list[tuple[float, float, float]]:
     return [tuple(t) for t in tails]
 
 
-def _build_armature(model, name, scale, collection, created, context) -> bpy.types.Object:
+def _build_armature(model, name, scale, collection, created, context):
+    """The armature object and its bone names in model order (Blender reorders bones)."""
     data = created.add(bpy.data.armatures, bpy.data.armatures.new(name))
     data.display_type = "STICK"
     obj = created.add(bpy.data.objects, bpy.data.objects.new(name, data))
@@ -119,7 +120,7 @@ def _build_armature(model, name, scale, collection, created, context) -> bpy.typ
         b[armatures.NAME_J_KEY] = bone.name
         b[armatures.NAME_E_KEY] = bone.name_e
     _add_constraints(model, obj, names)
-    return obj
+    return obj, names
 
 
 def _ik_limits(pose_bone, lo, hi) -> None:
@@ -331,12 +332,11 @@ def import_model(
     if context.object is not None and context.object.mode != "OBJECT":
         bpy.ops.object.mode_set(mode="OBJECT")
     try:
-        arm = _build_armature(model, name, scale, collection, created, context)
+        arm, names = _build_armature(model, name, scale, collection, created, context)
         mesh = _build_mesh(model, name, scale, texture_dir, created, warnings)
         obj = created.add(bpy.data.objects, bpy.data.objects.new(f"{name}_mesh", mesh))
         collection.objects.link(obj)
         obj.parent = arm
-        names = [b.name for b in arm.data.bones]
         _add_vertex_groups(obj, model, names)
         modifier = obj.modifiers.new("Armature", "ARMATURE")
         modifier.object = arm

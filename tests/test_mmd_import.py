@@ -225,6 +225,25 @@ def test_moving_a_bone_deforms_only_its_part(mannequin, bpy_module):
     assert 0.05 < moved.mean() < 0.5  # the left arm and hand, not the body
 
 
+def test_rigidly_weighted_vertices_follow_their_bone(mannequin, bpy_module):
+    bpy = bpy_module
+    model = build_mannequin()
+    (mesh_obj,) = _bi().skinned_meshes(mannequin)
+    rest = _evaluated_positions(bpy, mesh_obj)
+    _bi().apply_pose(mannequin, get_pose("running"))
+    posed = _evaluated_positions(bpy, mesh_obj)
+    by_name = {pb.bone["mmd_name_j"]: pb for pb in mannequin.pose.bones}
+    rigid = model.weight_types == mm.BDEF1
+    for i, bone in enumerate(model.bones):
+        verts = np.flatnonzero(rigid & (model.bone_indices[:, 0] == i))
+        if not len(verts):
+            continue
+        pb = by_name[bone.name]
+        deform = np.array(pb.matrix @ pb.bone.matrix_local.inverted())
+        expected = rest[verts] @ deform[:3, :3].T + deform[:3, 3]
+        np.testing.assert_allclose(posed[verts], expected, atol=1e-4, err_msg=bone.name)
+
+
 def test_eye_grant_and_leg_ik_constraints(mannequin):
     bones = mannequin.pose.bones
     grant = bones["左目"].constraints[0]
