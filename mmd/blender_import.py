@@ -308,6 +308,7 @@ def _add_shape_keys(obj, model: Model, scale: float) -> None:
         if len(index):
             co[index] += _positions(np.asarray(morph.offsets["offset"]).reshape(-1, 3), scale)
         key.data.foreach_set("co", co.ravel())
+        key.value = 0.0  # shape_key_add starts new keys fully on
 
 
 def import_model(

@@ -39,7 +39,7 @@ MATERIALS = (
     ("肌", "skin", (1.0, 0.86, 0.78, 1.0)),
     ("髪", "hair", (0.32, 0.22, 0.45, 1.0)),
     ("服", "clothes", (0.20, 0.30, 0.55, 1.0)),
-    ("目", "eyes", (0.15, 0.35, 0.75, 1.0)),
+    ("目", "eyes", (0.05, 0.12, 0.35, 1.0)),
 )
 
 
@@ -214,8 +214,9 @@ def _add_body(mb: _MeshBuilder, pos: dict[str, np.ndarray]) -> None:
     mb.add(clothes, "上半身", (0, 11.0, 0), (0, 12.6, 0), (1.05, 1.05, 0.85), 8, 14, 0.3)
     mb.add(clothes, "下半身", (0, 10.2, 0), (0, 10.2, 0), (1.55, 1.3, 1.05), 10, 16)
     for s, sign in (("左", 1.0), ("右", -1.0)):
-        mb.add(eyes, f"{s}目", (0.5 * sign, 17.5, -1.42), (0.5 * sign, 17.5, -1.42),
-               (0.28, 0.38, 0.1), 6, 10)  # fmt: skip
+        # Flat discs standing proud of the face, which bulges more vertically than sideways.
+        eye = (0.5 * sign, 17.5, -1.5)
+        mb.add(eyes, f"{s}目", eye, eye, (0.28, 0.38, 0.12), 6, 10)
         mb.add(clothes, f"{s}肩", pos[f"{s}肩"], pos[f"{s}腕"], (0.5,) * 3, 6, 10)
         mb.add(skin, f"{s}腕", pos[f"{s}腕"], pos[f"{s}ひじ"], (0.45,) * 3, 8, 12, 0.2)
         mb.add(skin, f"{s}ひじ", pos[f"{s}ひじ"], pos[f"{s}手首"], (0.38,) * 3, 8, 12, 0.25)

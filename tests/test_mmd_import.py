@@ -200,7 +200,8 @@ def test_import_builds_skinned_mesh_with_plain_materials(mannequin):
     face_n = np.array([p.normal[:] for p in mesh.polygons])
     corner_n = np.array([mesh.corner_normals[p.loop_start].vector[:] for p in mesh.polygons])
     assert np.mean(np.sum(face_n * corner_n, 1) > 0) > 0.99
-    assert mesh.uv_layers and mesh.shape_keys.key_blocks[1].name == "まばたき"
+    blink = mesh.shape_keys.key_blocks[1]
+    assert mesh.uv_layers and blink.name == "まばたき" and blink.value == 0.0
     assert {g.name for g in mesh_obj.vertex_groups} <= {b.name for b in mannequin.data.bones}
 
 
