@@ -393,6 +393,26 @@ def test_mmd_tools_armature_gets_the_same_pose(scene, bpy_module):
             assert np.linalg.norm(a[name] - b[name]) < 1e-4, (pose_name, name)
 
 
+def test_mmd_tools_armature_gets_the_same_motion(scene, bpy_module):
+    bpy, bi = bpy_module, _bi()
+    ours = bi.import_model(build_mannequin(), name="ours")
+    theirs = bi.import_model(build_mannequin(), name="theirs")
+    _simulate_mmd_tools(bpy, theirs)
+    keys = [(0, 0, 0, 1), tuple(axis_angle((1, 1, 0), 70)), tuple(axis_angle((0, 0, 1), -40))]
+    motion = mm.Motion(
+        bone_tracks={
+            name: _track([0, 10, 20], keys, [(0, 0, 0), (1, 2, 3), (-1, 0, 2)])
+            for name in ("センター", "上半身", "左腕", "右ひじ", "頭")
+        }
+    )
+    assert bi.apply_motion(ours, motion) == bi.apply_motion(theirs, motion) == []
+    for frame in (1, 7, 16, 21):
+        scene.frame_set(frame)
+        a, b = _heads(bpy, ours), _heads(bpy, theirs)
+        for name in a:
+            assert np.linalg.norm(a[name] - b[name]) < 1e-4, (frame, name)
+
+
 def test_leg_ik_moves_the_knee(mannequin, bpy_module):
     rest = _heads(bpy_module, mannequin)
     lift = mm.Pose(bones={"左足ＩＫ": mm.BoneKey(translation=(0.0, 3.0, -1.0))})
@@ -544,3 +564,17 @@ def test_pose_operator_applies_what_the_reader_returns(scene, bpy_module, tmp_pa
     # A reader returning the wrong kind of data is refused.
     with pytest.raises(RuntimeError, match="not a Motion"):
         bpy.ops.mmd2anime.import_motion(filepath=str(path))
+
+
+def test_import_model_without_mmd_tools_uses_our_reader(scene, bpy_module, tmp_path):
+    bpy = bpy_module
+    prefs = bpy.context.preferences.addons[ADDON_MODULE].preferences
+    prefs.use_mmd_tools = True  # mmd_tools is not installed here: our path must run
+    try:
+        bad = tmp_path / "broken.pmx"
+        bad.write_bytes(b"PMX \x00 truncated")
+        with pytest.raises(RuntimeError, match="broken.pmx"):
+            bpy.ops.mmd2anime.import_model(filepath=str(bad))
+    finally:
+        prefs.use_mmd_tools = False
+    assert not list(bpy.data.objects)
