@@ -287,8 +287,8 @@ def _build_mesh(model, name, scale, texture_dir, created, warnings) -> bpy.types
         uv[:, 1] = 1.0 - uv[:, 1]  # MMD's v runs down the image
         mesh.uv_layers.new(name="UVMap").data.foreach_set("uv", uv.ravel())
     mesh.update(calc_edges=True)
-    mesh.validate(clean_customdata=False)
-    mesh.polygons.foreach_set("use_smooth", np.ones(f, bool))
+    mesh.validate(clean_customdata=False)  # drops degenerate triangles, common in PMX files
+    mesh.polygons.foreach_set("use_smooth", np.ones(len(mesh.polygons), bool))
     if len(model.normals) == n:
         normals = _positions(model.normals, 1.0)
         mesh.normals_split_custom_set_from_vertices([tuple(v) for v in normals])

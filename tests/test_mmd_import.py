@@ -279,6 +279,14 @@ def test_missing_texture_warns_and_found_texture_is_used(scene, bpy_module, tmp_
     assert len(warnings) == 1 and "hair_missing.png" in warnings[0] and "髪" in warnings[0]
 
 
+def test_degenerate_triangles_are_dropped(scene):
+    model = build_mannequin()
+    model.faces = np.concatenate([model.faces, [[5, 5, 6]]]).astype(np.int32)
+    model.materials[-1].index_count += 3
+    (mesh_obj,) = _bi().skinned_meshes(_bi().import_model(model))
+    assert len(mesh_obj.data.polygons) == len(model.faces) - 1
+
+
 def test_failed_import_leaves_nothing_behind(scene, bpy_module):
     bpy = bpy_module
     before = _datablock_counts(bpy)
