@@ -28,6 +28,7 @@ from .model import (
     BDEF2,
     BONE_INHERIT_ROTATION,
     BONE_INHERIT_TRANSLATION,
+    BONE_TAIL_IS_BONE,
     MORPH_VERTEX,
     SDEF,
     Model,
@@ -75,7 +76,7 @@ def _bone_tails(model: Model) -> list[tuple[float, float, float]]:
     heads = [np.asarray(b.position, float) for b in model.bones]
     tails = []
     for i, bone in enumerate(model.bones):
-        if bone.flags & 0x0001 and 0 <= bone.tail_bone < len(model.bones):
+        if bone.flags & BONE_TAIL_IS_BONE and 0 <= bone.tail_bone < len(model.bones):
             tail = heads[bone.tail_bone]
         else:
             tail = heads[i] + np.asarray(bone.tail_offset, float)

@@ -17,6 +17,7 @@ from .model import (
     BDEF2,
     BONE_ENABLED,
     BONE_IK,
+    BONE_INHERIT_ROTATION,
     BONE_MOVABLE,
     BONE_ROTATABLE,
     BONE_TAIL_IS_BONE,
@@ -121,7 +122,7 @@ def _build_bones() -> list[Bone]:
     for side in "左右":
         # Eyes follow 両目 as in standard models (付与 rotation).
         eye = bones[index[f"{side}目"]]
-        eye.flags |= 0x0100
+        eye.flags |= BONE_INHERIT_ROTATION
         eye.grant_parent, eye.grant_weight = index["両目"], 1.0
         leg_ik = bones[index[f"{side}足ＩＫ"]]
         leg_ik.flags |= BONE_IK
