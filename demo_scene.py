@@ -32,11 +32,16 @@ def frame_camera(
     camera.data.lens = lens
     low, high = points.min(axis=0), points.max(axis=0)
     center = Vector(((low + high) / 2).tolist())
-    radius = float(np.max(high - low)) / 2 * margin
-    # Sensor fit AUTO: the lens angle spans the larger image side; fit the smaller one.
+    extent = high - low
+    # Sensor fit AUTO: the lens angle spans the larger image side.
     w, h = scene.render.resolution_x, scene.render.resolution_y
-    half_small = math.atan(math.tan(camera.data.angle / 2) * min(w, h) / max(w, h))
-    distance = radius / math.tan(half_small)
+    half_big = camera.data.angle / 2
+    half_small = math.atan(math.tan(half_big) * min(w, h) / max(w, h))
+    half_x, half_z = (half_big, half_small) if w >= h else (half_small, half_big)
+    half_width = float(max(extent[0], extent[1])) / 2 * margin
+    half_height = float(extent[2]) / 2 * margin
+    distance = max(half_width / math.tan(half_x), half_height / math.tan(half_z))
+    radius = float(np.linalg.norm(extent)) / 2
     az, el = math.radians(azimuth), math.radians(elevation)
     offset = Vector((math.sin(az) * math.cos(el), -math.cos(az) * math.cos(el), math.sin(el)))
     camera.location = center + offset * distance
