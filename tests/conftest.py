@@ -9,8 +9,10 @@
   Mesa's EGL would otherwise abort the whole run.
 """
 
+import atexit
 import importlib.util
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -25,6 +27,7 @@ ADDON_MODULE = f"bl_ext.{REPO_MODULE}.mmd2anime"
 
 # Blender writes preferences and caches under these; keep them out of the user's home.
 _USER_DIRS = Path(tempfile.mkdtemp(prefix="mmd2anime-blender-user-"))
+atexit.register(shutil.rmtree, _USER_DIRS, ignore_errors=True)
 for _var in ("BLENDER_USER_CONFIG", "BLENDER_USER_SCRIPTS", "BLENDER_USER_EXTENSIONS"):
     os.environ.setdefault(_var, str(_USER_DIRS / _var.lower()))
 
