@@ -1,0 +1,125 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Keypoints: camera projection against Blender's own, visibility against ray casts."""
+
+import random
+
+import numpy as np
+import pytest
+from layout_figure import build_figure, front_camera, pose_arm_behind
+from mathutils import Vector
+
+from mmd2anime.layout.camera import output_size, project
+from mmd2anime.layout.keypoints import person_tolerance, world_keypoints
+from mmd2anime.layout.passes import render_bundle
+
+
+def _random_camera(scene, rng):
+    camera = scene.camera
+    data = camera.data
+    data.type = rng.choice(["PERSP", "PERSP", "ORTHO"])
+    data.lens = rng.uniform(18, 120)
+    data.ortho_scale = rng.uniform(1, 10)
+    data.sensor_fit = rng.choice(["AUTO", "HORIZONTAL", "VERTICAL"])
+    data.sensor_width = rng.uniform(20, 40)
+    data.sensor_height = rng.uniform(15, 30)
+    data.shift_x, data.shift_y = rng.uniform(-0.5, 0.5), rng.uniform(-0.5, 0.5)
+    render = scene.render
+    # sizes that stay whole at every percentage: world_to_camera_view keeps the unrounded
+    # aspect where the renderer (and our projection) rounds the size down to whole pixels
+    render.resolution_x, render.resolution_y = rng.choice([(640, 360), (300, 500), (256, 252)])
+    render.resolution_percentage = rng.choice([100, 50, 25])
+    render.pixel_aspect_x, render.pixel_aspect_y = rng.choice([(1, 1), (2, 1), (1, 1.5)])
+    camera.location = [rng.uniform(-5, 5) for _ in range(3)]
+    target = Vector([rng.uniform(-1, 1) for _ in range(3)])  # mostly looking at the points
+    look = (target - camera.location).to_track_quat("-Z", "Y").to_euler()
+    camera.rotation_euler = [angle + rng.uniform(-0.3, 0.3) for angle in look]
+
+
+def test_projection_matches_world_to_camera_view(bpy_module, scene):
+    from bpy_extras.object_utils import world_to_camera_view
+
+    front_camera(scene)
+    rng = random.Random(4)
+    checked = 0
+    for _ in range(60):
+        _random_camera(scene, rng)
+        bpy_module.context.view_layer.update()
+        points = np.array([[rng.uniform(-3, 3) for _ in range(3)] for _ in range(20)])
+        ours = project(scene, points)
+        width, height = output_size(scene)
+        for point, (x, y, depth) in zip(points, ours, strict=True):
+            ref = world_to_camera_view(scene, scene.camera, Vector(point))
+            assert depth == pytest.approx(ref.z, abs=1e-5)
+            if ref.z <= 0.01 or not (-1 < ref.x < 2 and -1 < ref.y < 2):
+                continue
+            assert x == pytest.approx(ref.x * width, abs=0.5)
+            assert y == pytest.approx((1 - ref.y) * height, abs=0.5)
+            checked += 1
+    assert checked > 300
+
+
+def _cycles(scene, size=(96, 128)):
+    scene.render.engine = "CYCLES"
+    scene.cycles.samples = 1
+    scene.cycles.use_denoising = False
+    scene.render.resolution_x, scene.render.resolution_y = size
+
+
+def test_joints_of_a_front_view(bpy_module, scene):
+    armature = build_figure(scene)
+    points = world_keypoints(armature)
+    np.testing.assert_allclose(points[5], (0.2, 0, 1.42))  # left shoulder = 左腕 head
+    np.testing.assert_allclose(points[1], (0, 0, 1.45))  # neck = 首 head
+    nose, r_ear, l_ear = points[0], points[16], points[17]
+    assert nose[1] < -0.1 and nose[2] < 1.68  # in front of and below the eyes
+    assert r_ear[0] < -0.04 < 0.04 < l_ear[0] and r_ear[1] > -0.1  # outside, behind
+    front_camera(scene)
+    pixels = project(scene, points)
+    # seen from the front the character's left is on the image's right
+    assert pixels[5, 0] > pixels[2, 0] and pixels[15, 0] > pixels[14, 0]
+    assert pixels[0, 1] < pixels[1, 1] < pixels[8, 1] < pixels[10, 1]  # top to bottom
+
+
+def test_visibility_agrees_with_ray_cast(bpy_module, scene):
+    _cycles(scene)
+    armature = build_figure(scene)
+    pose_arm_behind(armature)
+    camera = front_camera(scene, distance=4.0, height=0.9, lens=35)
+    bundle = render_bundle(scene, passes=("depth",))
+    assert bundle.people == [armature.name]
+    visibility = bundle.visibility[0]
+    assert visibility[3] == 1 and visibility[4] == 1  # right elbow and wrist behind the body
+    assert visibility[6] == 2 and visibility[7] == 2
+    points = world_keypoints(armature)
+    tolerance = person_tolerance(points)
+    depsgraph = bpy_module.context.evaluated_depsgraph_get()
+    origin = camera.matrix_world.translation
+    agree = 0
+    for index, point in enumerate(points):
+        direction = Vector(point) - origin
+        hit, location, *_ = scene.ray_cast(depsgraph, origin, direction.normalized())
+        seen = not hit or (location - origin).length >= direction.length - tolerance
+        agree += visibility[index] == (2 if seen else 1)
+    assert agree / len(points) >= 0.95
+
+
+def test_missing_bones_give_nan_and_zero_visibility(bpy_module, scene):
+    _cycles(scene, size=(64, 96))
+    build_figure(scene, name="NoEyes", skip={"左目", "右目", "左ひざ"})
+    front_camera(scene)
+    bundle = render_bundle(scene, passes=("depth",))
+    keypoints, visibility = bundle.keypoints[0], bundle.visibility[0]
+    for index in (0, 12, 14, 15, 16, 17):  # nose, left knee, eyes, ears
+        assert np.isnan(keypoints[index]).all() and visibility[index] == 0
+    assert not np.isnan(keypoints[[1, 2, 5, 8, 11]]).any()
+
+
+def test_people_outside_the_view_are_left_out(bpy_module, scene):
+    _cycles(scene, size=(64, 64))
+    build_figure(scene, name="Seen")
+    far = build_figure(scene, name="Behind")
+    far.location = (0, -10, 0)  # behind the camera
+    front_camera(scene)
+    bundle = render_bundle(scene, passes=("depth",))
+    assert bundle.people == ["Seen"]
+    assert bundle.keypoints.shape == (1, 18, 2)
