@@ -43,6 +43,14 @@ def package_version() -> str:
         return "unknown"
 
 
+def versions() -> dict[str, str]:
+    return {
+        "mmd2anime": package_version(),
+        "blender": bpy.app.version_string,
+        "numpy": np.__version__,
+    }
+
+
 def available_passes(scene: bpy.types.Scene) -> tuple[str, ...]:
     """Every layout pass the scene's engine gives with its current settings."""
     available = ENGINE_PASSES.get(scene.render.engine, {"color", "alpha"})
@@ -126,11 +134,7 @@ def write_layout(
     finally:
         scene.frame_set(original_frame)
     manifest = {
-        "versions": {
-            "mmd2anime": package_version(),
-            "blender": bpy.app.version_string,
-            "numpy": np.__version__,
-        },
+        "versions": versions(),
         "engine": used_engine,
         "resolution": [width, height],
         "camera": camera,
