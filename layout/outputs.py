@@ -19,7 +19,7 @@ from pathlib import Path
 import bpy
 import numpy as np
 
-from .camera import camera_metadata, output_size
+from .camera import camera_metadata, output_size, scene_camera
 from .errors import LayoutError
 from .openpose import draw_skeleton, openpose_json
 from .overrides import overriding
@@ -116,6 +116,7 @@ def write_layout(
         frames = range(scene.frame_start, scene.frame_end + 1)
     if len(frames) == 0:
         raise LayoutError(f"no frames to write: {frames} is empty")
+    scene_camera(scene)  # fail before making anything
     out_dir.mkdir(parents=True, exist_ok=True)
     original_frame = scene.frame_current
     started = time.perf_counter()

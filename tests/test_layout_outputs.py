@@ -5,6 +5,7 @@ import json
 
 import cv2
 import numpy as np
+import pytest
 from layout_figure import build_figure, front_camera, pose_arm_behind
 
 from mmd2anime.bundle import FrameBundle
@@ -95,3 +96,20 @@ def test_write_layout_with_another_engine_restores_it(bpy_module, scene, tmp_pat
     assert manifest["engine"] == "BLENDER_WORKBENCH"
     assert manifest["frames"][0]["passes"] == ["color", "alpha", "depth"]
     assert "normal" not in manifest["frames"][0]["files"]
+
+
+def test_write_layout_operator(bpy_module, scene, tmp_path):
+    with pytest.raises(RuntimeError, match="no active camera"):
+        bpy_module.ops.mmd2anime.write_layout(directory=str(tmp_path / "x"))
+    assert not (tmp_path / "x").exists()
+    scene.render.engine = "CYCLES"
+    scene.cycles.samples = 1
+    scene.render.resolution_x = scene.render.resolution_y = 32
+    build_figure(scene)
+    front_camera(scene)
+    result = bpy_module.ops.mmd2anime.write_layout(
+        directory=str(tmp_path / "y"), current_frame_only=True
+    )
+    assert result == {"FINISHED"}
+    manifest = json.loads((tmp_path / "y" / "manifest.json").read_text())
+    assert [e["frame"] for e in manifest["frames"]] == [scene.frame_current]
