@@ -15,6 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -57,6 +59,9 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=256)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--engines", default="BLENDER_WORKBENCH,CYCLES,BLENDER_EEVEE")
+    parser.add_argument(
+        "--memory", action="store_true", help="only: peak memory growth at 1920x1080 (Linux)"
+    )
     args = parser.parse_args()
     _load_package()
     import bpy
@@ -67,6 +72,9 @@ def main() -> None:
     scene = _scene(bpy, args.size)
     scene.cycles.samples = 4
     scene.cycles.use_denoising = False
+    if args.memory:
+        _memory(bpy, scene, render_bundle)
+        return
     png = os.path.join(tempfile.mkdtemp(), "plain.png")
     print(
         f"{'engine':20} {'plain s':>8} {'bundle s':>9} {'ratio':>6} "
@@ -85,6 +93,37 @@ def main() -> None:
             no_motion.append(_timed(render_bundle, scene, passes=still, keypoints=True))
         p, b, s = (statistics.median(t) for t in (plain, bundle, no_motion))
         print(f"{engine:20} {p:8.3f} {b:9.3f} {b / p:6.2f} {s:12.3f} {s / p:6.2f}", flush=True)
+
+
+def _status_kib(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no {field} in /proc/self/status")
+
+
+def _peak_growth(function) -> tuple[float, object]:
+    """MiB the process's resident peak rises above its resident size while running."""
+    Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM to the current VmRSS
+    before = _status_kib("VmRSS")
+    result = function()
+    return (_status_kib("VmHWM") - before) / 1024, result
+
+
+def _memory(bpy, scene, render_bundle) -> None:
+    """Peak resident growth: plain color render vs render_bundle, both at 1920x1080."""
+    scene.render.engine = "CYCLES"
+    scene.cycles.samples = 1
+    scene.render.resolution_x, scene.render.resolution_y = 1920, 1080
+    png = os.path.join(tempfile.mkdtemp(), "plain.png")
+    render_bundle(scene)  # warm-up: caches and allocator pools
+    plain, _ = _peak_growth(lambda: _plain_render(bpy, scene, png))
+    grown, bundle = _peak_growth(lambda: render_bundle(scene))
+    size = sum(a.nbytes for a in vars(bundle).values() if isinstance(a, np.ndarray)) / 2**20
+    print(
+        f"1920x1080: bundle arrays {size:.1f} MiB; peak resident growth: plain render "
+        f"{plain:.1f} MiB, render_bundle {grown:.1f} MiB (= bundle + {grown - size:.1f})"
+    )
 
 
 def _timed(function, *args, **kwargs) -> float:

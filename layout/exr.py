@@ -9,6 +9,7 @@ them: row 0 = top of the file = top of the image, channels last, float32.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import bpy
@@ -30,14 +31,16 @@ def _oiio():
     return OpenImageIO
 
 
-def read_passes(path: str | Path, view_layer: str, wanted: set[str]) -> dict[str, np.ndarray]:
-    """Pass name -> H x W x C float32 array, for the passes of ``view_layer`` in ``wanted``."""
+def iter_passes(
+    path: str | Path, view_layer: str, wanted: set[str]
+) -> Iterator[tuple[str, np.ndarray]]:
+    """(pass name, H x W x C float32 array) for each pass of ``view_layer`` in ``wanted``,
+    read one at a time so a caller can convert and drop each before the next."""
     oiio = _oiio()
     image = oiio.ImageInput.open(str(path))
     if image is None:
         raise LayoutError(f"{path}: cannot open the rendered EXR ({oiio.geterror()})")
     prefix = view_layer + "."
-    found: dict[str, np.ndarray] = {}
     try:
         index = 0
         while image.seek_subimage(index, 0):
@@ -47,8 +50,8 @@ def read_passes(path: str | Path, view_layer: str, wanted: set[str]) -> dict[str
                 pixels = image.read_image(index, 0, 0, spec.nchannels, "float")
                 if pixels is None:
                     raise LayoutError(f"{path}: cannot read {name} ({image.geterror()})")
-                found[name[len(prefix) :]] = pixels.reshape(spec.height, spec.width, -1)
+                yield name[len(prefix) :], pixels.reshape(spec.height, spec.width, -1)
+                del pixels
             index += 1
     finally:
         image.close()
-    return found

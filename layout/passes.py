@@ -23,7 +23,7 @@ import numpy as np
 from ..bundle import FrameBundle
 from .camera import camera_metadata, output_size, scene_camera
 from .errors import LayoutError
-from .exr import read_passes
+from .exr import iter_passes
 from .keypoints import scene_keypoints
 from .overrides import overriding
 
@@ -108,33 +108,40 @@ def render_bundle(
             bpy.ops.render.render(write_still=True, scene=scene.name, layer=view_layer.name)
         wanted = {"Combined", "Depth"} | ({"Normal"} if "normal" in passes else set())
         wanted |= {"Vector"} if "motion" in passes else set()
-        raw = read_passes(path, view_layer.name, wanted)
+        width, height = output_size(scene)
+        depsgraph = bpy.context.evaluated_depsgraph_get()
+        bundle = FrameBundle(width=width, height=height, frame=scene.frame_current,
+                             engine=scene.render.engine,
+                             camera=camera_metadata(scene, depsgraph))  # fmt: skip
+        # One pass in memory at a time: each is converted, then its raw array dropped.
+        found, depth = set(), None
+        for name, pixels in iter_passes(path, view_layer.name, wanted):
+            found.add(name)
+            if name == "Combined":
+                if "color" in passes:
+                    bundle.color = np.ascontiguousarray(pixels[..., :3])
+                if "alpha" in passes:
+                    bundle.alpha = np.ascontiguousarray(pixels[..., 3])
+            elif name == "Depth":
+                depth = pixels[..., 0]  # a view, no copy: the only channel
+            elif name == "Normal":
+                bundle.normal = _camera_normals(pixels, camera)
+            elif name == "Vector":
+                bundle.motion_prev, bundle.motion_next = _motion(pixels)
+            del pixels
     finally:
         if keep_exr is None and os.path.exists(path):
             os.remove(path)
-    missing = wanted - set(raw)
+    missing = wanted - found
     if missing:
         raise LayoutError(
             f"render engine {scene.render.engine} wrote no {', '.join(sorted(missing))} "
             f"pass into {path}"
         )
-    width, height = output_size(scene)
-    depsgraph = bpy.context.evaluated_depsgraph_get()
-    bundle = FrameBundle(width=width, height=height, frame=scene.frame_current,
-                         engine=scene.render.engine, camera=camera_metadata(scene, depsgraph))  # fmt: skip
-    combined = raw.pop("Combined")
-    depth = raw.pop("Depth")[..., 0]  # a view, no copy: one channel of a contiguous array
     background = depth >= BACKGROUND_FRACTION * camera.data.clip_end
     depth[background] = np.inf
-    if "color" in passes:
-        bundle.color = np.ascontiguousarray(combined[..., :3])
-    if "alpha" in passes:
-        bundle.alpha = np.ascontiguousarray(combined[..., 3])
-    del combined
-    if "normal" in passes:
-        bundle.normal = _camera_normals(raw.pop("Normal"), camera, background)
-    if "motion" in passes:
-        bundle.motion_prev, bundle.motion_next = _motion(raw.pop("Vector"))
+    if bundle.normal is not None:
+        bundle.normal[background] = 0.0
     if keypoints:
         bundle.keypoints, bundle.visibility, bundle.people = scene_keypoints(
             scene, depth, depsgraph
@@ -145,13 +152,12 @@ def render_bundle(
     return bundle
 
 
-def _camera_normals(world: np.ndarray, camera: bpy.types.Object, background) -> np.ndarray:
+def _camera_normals(world: np.ndarray, camera: bpy.types.Object) -> np.ndarray:
     """World-space normals -> camera space (x right, y up, z toward the camera), unit length."""
     rotation = np.array(camera.matrix_world.to_3x3().normalized(), np.float32)
     normals = world @ rotation  # row vectors: dot with each camera axis
     length = np.linalg.norm(normals, axis=2, keepdims=True)
     np.divide(normals, length, out=normals, where=length > 1e-12)
-    normals[background] = 0.0
     return normals
 
 
