@@ -105,7 +105,13 @@ def render_bundle(
                 setting.set(view_layer, "use_pass_normal", True)
             if "motion" in passes:
                 setting.set(view_layer, "use_pass_vector", True)
-            bpy.ops.render.render(write_still=True, scene=scene.name, layer=view_layer.name)
+            bpy.ops.render.render(scene=scene.name, layer=view_layer.name)
+            # Blender 5.0 cannot write a multilayer EXR at a non-square pixel aspect
+            # ("Conflicting attributes ... pixelAspectRatio"); the pixels do not depend
+            # on it once rendered, so the result is saved as if the pixels were square.
+            setting.set(render, "pixel_aspect_x", 1.0)
+            setting.set(render, "pixel_aspect_y", 1.0)
+            _render_result().save_render(path, scene=scene)
         wanted = {"Combined", "Depth"} | ({"Normal"} if "normal" in passes else set())
         wanted |= {"Vector"} if "motion" in passes else set()
         width, height = output_size(scene)
@@ -150,6 +156,13 @@ def render_bundle(
         bundle.depth = np.ascontiguousarray(depth)
     bundle.validate()
     return bundle
+
+
+def _render_result() -> bpy.types.Image:
+    for image in bpy.data.images:
+        if image.type == "RENDER_RESULT":
+            return image
+    raise LayoutError("the render left no Render Result to save")
 
 
 def _camera_normals(world: np.ndarray, camera: bpy.types.Object) -> np.ndarray:

@@ -123,3 +123,30 @@ def test_people_outside_the_view_are_left_out(bpy_module, scene):
     bundle = render_bundle(scene, passes=("depth",))
     assert bundle.people == ["Seen"]
     assert bundle.keypoints.shape == (1, 18, 2)
+
+
+@pytest.mark.parametrize(
+    "camera_type, shift, percentage, aspect",
+    [("PERSP", (0.1, -0.2), 37, (1, 1)), ("ORTHO", (-0.15, 0.1), 50, (2, 1))],
+)
+def test_projection_lands_on_rendered_pixels(
+    bpy_module, scene, camera_type, shift, percentage, aspect
+):
+    """A small ball renders centered where project() puts its center, even at a resolution
+    percentage that rounds the image size and with non-square pixels."""
+    _cycles(scene, size=(257, 190))
+    scene.render.resolution_percentage = percentage
+    scene.render.pixel_aspect_x, scene.render.pixel_aspect_y = aspect
+    camera = front_camera(scene, distance=6, height=0)
+    camera.data.type = camera_type
+    camera.data.ortho_scale = 4
+    camera.data.shift_x, camera.data.shift_y = shift
+    center = (0.7, 0, 0.4)
+    bpy_module.ops.mesh.primitive_uv_sphere_add(radius=0.12, location=center)
+    bundle = render_bundle(scene, passes=("alpha",), keypoints=False)
+    ys, xs = np.mgrid[: bundle.height, : bundle.width] + 0.5  # pixel centers
+    weight = bundle.alpha / bundle.alpha.sum()
+    rendered = ((xs * weight).sum(), (ys * weight).sum())
+    x, y, _ = project(scene, np.array([center]))[0]
+    assert (bundle.width, bundle.height) == output_size(scene)
+    assert abs(x - rendered[0]) < 0.5 and abs(y - rendered[1]) < 0.5
