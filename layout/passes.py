@@ -41,11 +41,9 @@ BACKGROUND_FRACTION = 0.999
 
 def fast_temp_dir() -> str:
     """/dev/shm when the machine has it (RAM-backed), else the system's temp folder."""
-    return (
-        "/dev/shm"
-        if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK)
-        else (tempfile.gettempdir())
-    )
+    if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK):
+        return "/dev/shm"
+    return tempfile.gettempdir()
 
 
 def check_passes(scene: bpy.types.Scene, passes: tuple[str, ...]) -> None:
