@@ -170,3 +170,27 @@ def test_projection_lands_on_rendered_pixels(
     x, y, _ = project(scene, np.array([center]))[0]
     assert (bundle.width, bundle.height) == output_size(scene)
     assert abs(x - rendered[0]) < 0.5 and abs(y - rendered[1]) < 0.5
+
+
+def test_keypoints_of_an_mmd_tools_style_rig(bpy_module, scene):
+    """Bones renamed to English, Japanese names kept as mmd_tools stores them without
+    mmd_tools enabled, the armature under an mmd_tools root empty."""
+    from mmd2anime.armatures import MODEL_KEY, NAME_J_KEY
+
+    _cycles(scene, size=(64, 96))
+    armature = build_figure(scene, name="Renamed")
+    expected = world_keypoints(armature)
+    del armature[MODEL_KEY]
+    for index, pose_bone in enumerate(armature.pose.bones):
+        pose_bone["mmd_bone"] = {"name_j": pose_bone.name}
+        del pose_bone.bone[NAME_J_KEY]
+        pose_bone.name = f"Bone{index}"
+    root = bpy_module.data.objects.new("Root", None)
+    root["mmd_type"] = 1  # mmd_tools' ROOT, stored as an int without mmd_tools
+    scene.collection.objects.link(root)
+    armature.parent = root
+    front_camera(scene)
+    bundle = render_bundle(scene, passes=("depth",))
+    assert bundle.people == ["Renamed"]
+    np.testing.assert_allclose(world_keypoints(armature), expected, atol=1e-6)
+    assert (bundle.visibility[0] > 0).sum() >= 14
