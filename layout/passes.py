@@ -113,7 +113,8 @@ def render_bundle(
         wanted = {"Combined", "Depth"} | ({"Normal"} if "normal" in passes else set())
         wanted |= {"Vector"} if "motion" in passes else set()
         width, height = output_size(scene)
-        depsgraph = bpy.context.evaluated_depsgraph_get()
+        in_context = bpy.context.scene == scene
+        depsgraph = bpy.context.evaluated_depsgraph_get() if in_context else view_layer.depsgraph
         bundle = FrameBundle(width=width, height=height, frame=scene.frame_current,
                              engine=scene.render.engine,
                              camera=camera_metadata(scene, depsgraph))  # fmt: skip

@@ -162,3 +162,13 @@ def test_eevee_all_passes(bpy_module, scene):
     assert np.abs(bundle.normal[inside][:, 2]).mean() > 0.99
     assert bundle.motion_next[inside][:, 0].mean() > 1
     assert bundle.motion_prev[inside][:, 0].mean() < -1
+
+
+def test_a_scene_other_than_the_context_one(bpy_module, scene):
+    other = bpy_module.data.scenes.new("Other")
+    _setup(bpy_module, other)
+    _plane(bpy_module, other, location=(0, 0, 2))
+    bundle = render_bundle(other, passes=("alpha", "depth"), keypoints=False)
+    assert bpy_module.context.scene == scene
+    np.testing.assert_allclose(bundle.depth[bundle.alpha > 0.99], 3.0, atol=1e-3)
+    assert bundle.camera["name"] == "Camera"
