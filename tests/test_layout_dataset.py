@@ -5,10 +5,12 @@ import json
 
 import bpy
 import numpy as np
+import pytest
 from layout_figure import build_figure, rotate_bone
 
 from mmd2anime.bundle import FrameBundle
 from mmd2anime.layout.dataset import write_dataset
+from mmd2anime.layout.errors import LayoutError
 
 
 def _pose(armature, index):
@@ -45,3 +47,20 @@ def test_dataset_frames_the_figure_and_cleans_up(bpy_module, scene, tmp_path):
     first = FrameBundle.load(tmp_path / "a" / "000002_bundle")
     second = FrameBundle.load(tmp_path / "b" / "000002_bundle")
     np.testing.assert_allclose(first.keypoints, second.keypoints, atol=1e-4)
+
+
+def test_failing_puppet_leaves_nothing_behind(bpy_module, scene, tmp_path):
+    def broken_puppet():
+        build_figure()
+        raise ValueError("puppet.pmx: bad bone table")
+
+    counts = {kind: len(getattr(bpy.data, kind)) for kind in ("objects", "scenes", "meshes")}
+    with pytest.raises(ValueError, match="bad bone table"):
+        write_dataset(tmp_path, 2, build_puppet=broken_puppet, size=(32, 32))
+    assert bpy.context.scene == scene
+    assert {kind: len(getattr(bpy.data, kind)) for kind in counts} == counts
+
+
+def test_dataset_needs_at_least_one_sample(tmp_path):
+    with pytest.raises(LayoutError, match="at least 1"):
+        write_dataset(tmp_path, 0, build_puppet=build_figure)
