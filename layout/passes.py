@@ -103,13 +103,17 @@ def render_bundle(
                 setting.set(view_layer, "use_pass_normal", True)
             if "motion" in passes:
                 setting.set(view_layer, "use_pass_vector", True)
-            bpy.ops.render.render(scene=scene.name, layer=view_layer.name)
-            # Blender 5.0 cannot write a multilayer EXR at a non-square pixel aspect
-            # ("Conflicting attributes ... pixelAspectRatio"); the pixels do not depend
-            # on it once rendered, so the result is saved as if the pixels were square.
-            setting.set(render, "pixel_aspect_x", 1.0)
-            setting.set(render, "pixel_aspect_y", 1.0)
-            _render_result().save_render(path, scene=scene)
+            if render.pixel_aspect_x == render.pixel_aspect_y:
+                bpy.ops.render.render(write_still=True, scene=scene.name, layer=view_layer.name)
+            else:
+                # Blender 5.0 cannot write a multilayer EXR at a non-square pixel aspect
+                # ("Conflicting attributes ... pixelAspectRatio"); the pixels do not depend
+                # on it once rendered, so the result is saved as if they were square
+                # (save_render costs one more copy of the render result than write_still).
+                bpy.ops.render.render(scene=scene.name, layer=view_layer.name)
+                setting.set(render, "pixel_aspect_x", 1.0)
+                setting.set(render, "pixel_aspect_y", 1.0)
+                _render_result().save_render(path, scene=scene)
         wanted = {"Combined", "Depth"} | ({"Normal"} if "normal" in passes else set())
         wanted |= {"Vector"} if "motion" in passes else set()
         width, height = output_size(scene)
