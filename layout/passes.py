@@ -5,6 +5,9 @@ The current frame is rendered once as a multilayer EXR into a fast temporary pla
 back in one go and converted to the FrameBundle conventions (bundle.py). Every scene,
 render and view-layer setting touched is restored afterwards.
 
+The film is made transparent for the render, so ``color`` is premultiplied by ``alpha``
+(background black) and ``alpha`` is true coverage.
+
 Conventions found empirically here (Blender 5.0, EEVEE and Cycles agree):
 - the EXR's first row is the top of the image, so no flip is needed;
 - Vector = (X, Y) offset to the previous frame's position, (Z, W) = current minus next,
