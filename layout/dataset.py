@@ -1,0 +1,197 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Dataset mode: many frames of a puppet in poses under random cameras, lights and looks.
+
+Each sample is written like a write_layout frame (files named by sample index) and
+described in ``manifest.json`` with the random choices that made it, so a seed
+reproduces the set. Runs in a scene of its own, removed afterwards with everything it
+made; the user's scene is left as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import bpy
+import numpy as np
+from mathutils import Euler, Vector
+
+from .errors import LayoutError
+from .keypoints import world_keypoints
+from .outputs import MANIFEST_NAME, versions, write_frame
+
+BuildPuppet = Callable[[], bpy.types.Object]
+ApplyPose = Callable[[bpy.types.Object, int], object]
+SCENE_NAME = "mmd2anime dataset"
+
+
+def _default_puppet() -> BuildPuppet:
+    try:
+        from ..mmd.blender_import import import_model
+        from ..mmd.mannequin import build_mannequin
+    except ImportError as exc:
+        raise LayoutError(f"no puppet to pose: pass build_puppet ({exc})") from None
+    return lambda: import_model(build_mannequin())
+
+
+def _default_poses() -> ApplyPose | None:
+    try:
+        from ..mmd.blender_import import apply_pose
+        from ..mmd.pose_library import POSES
+    except ImportError:
+        return None
+    library = list(POSES.values())
+    return lambda armature, index: apply_pose(armature, library[index % len(library)])
+
+
+def _figure_bounds(armature: bpy.types.Object) -> tuple[Vector, float]:
+    """Center and height of the posed figure, from its keypoints (else its bounding box)."""
+    points = world_keypoints(armature)
+    points = points[~np.isnan(points).any(axis=1)]
+    if len(points) < 2:
+        corners = [armature.matrix_world @ Vector(c) for c in armature.bound_box]
+        points = np.array([tuple(c) for c in corners])
+    low, high = points.min(axis=0), points.max(axis=0)
+    return Vector((low + high) / 2), max(float(np.linalg.norm(high - low)), 1e-3)
+
+
+def _place_camera(camera: bpy.types.Object, center: Vector, size: float, rng) -> dict:
+    """A camera at random azimuth/elevation/lens, far enough back to frame the figure."""
+    azimuth = rng.uniform(0, 360)
+    elevation = rng.uniform(-10, 40)
+    lens = rng.uniform(24, 85)
+    fill = rng.uniform(0.5, 0.8)  # of the frame the joints span; the mesh reaches further
+    camera.data.lens = lens
+    camera.data.sensor_fit = "AUTO"
+    half_fov = math.atan(camera.data.sensor_width / (2 * lens))
+    distance = size / 2 / fill / math.tan(half_fov)
+    az, el = math.radians(azimuth), math.radians(elevation)
+    # azimuth 0 = in front of an MMD figure (it faces -Y)
+    offset = Vector((math.sin(az) * math.cos(el), -math.cos(az) * math.cos(el), math.sin(el)))
+    camera.location = center + offset * distance
+    camera.rotation_euler = (-offset).to_track_quat("-Z", "Y").to_euler()
+    camera.data.clip_end = distance * 10
+    return {"azimuth": azimuth, "elevation": elevation, "lens": lens, "distance": distance}
+
+
+def _place_light(sun: bpy.types.Object, world: bpy.types.World, rng) -> dict:
+    energy = rng.uniform(1.0, 5.0)
+    tint = [rng.uniform(0.8, 1.0) for _ in range(3)]
+    rotation = [math.radians(rng.uniform(0, 70)), 0.0, math.radians(rng.uniform(0, 360))]
+    sun.data.energy, sun.data.color = energy, tint
+    sun.rotation_euler = Euler(rotation)
+    ambient = [rng.uniform(0.02, 0.3) for _ in range(3)]
+    world.color = ambient
+    return {"sun_energy": energy, "sun_color": tint, "sun_rotation": rotation, "ambient": ambient}
+
+
+def _restyle(meshes: list[bpy.types.Object], material: bpy.types.Material, rng) -> dict:
+    """Random base color for puppets without materials of their own (others keep theirs)."""
+    color = [rng.uniform(0.1, 1.0) for _ in range(3)] + [1.0]
+    material.diffuse_color = color  # Workbench
+    tree = material.node_tree  # Cycles and EEVEE: the default Principled BSDF
+    for node in tree.nodes if tree is not None else ():
+        if node.bl_idname == "ShaderNodeBsdfPrincipled":
+            node.inputs["Base Color"].default_value = color
+    for mesh in meshes:
+        if not any(mesh.material_slots):
+            mesh.data.materials.append(material)
+    return {"base_color": color}
+
+
+def _set_resolution(scene: bpy.types.Scene, size: tuple[int, int], engine: str, samples: int):
+    scene.render.engine = engine
+    scene.render.resolution_x, scene.render.resolution_y = size
+    scene.render.resolution_percentage = 100
+    scene.cycles.samples = samples
+    scene.cycles.use_denoising = False
+    scene.eevee.taa_render_samples = samples
+
+
+def write_dataset(
+    out_dir: str | Path,
+    count: int,
+    *,
+    seed: int = 0,
+    build_puppet: BuildPuppet | None = None,
+    poses: ApplyPose | None = None,
+    size: tuple[int, int] = (256, 256),
+    engine: str = "CYCLES",
+    samples: int = 4,
+) -> dict:
+    """Render ``count`` random samples into ``out_dir``; returns the manifest.
+
+    ``build_puppet()`` returns an armature it built in the context scene (default: the
+    mannequin); ``poses(armature, i)`` poses it for sample i (default: the pose library).
+    """
+    if count < 1:
+        raise LayoutError(f"dataset size must be at least 1, got {count}")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    build_puppet = build_puppet or _default_puppet()
+    poses = poses or _default_poses()
+    rng = random.Random(seed)
+    window = bpy.context.window
+    previous_scene = window.scene
+    before = {kind: {b.as_pointer() for b in getattr(bpy.data, kind)} for kind in _MADE_KINDS}
+    scene = bpy.data.scenes.new(SCENE_NAME)
+    started = time.perf_counter()
+    entries = []
+    try:
+        window.scene = scene
+        _set_resolution(scene, size, engine, samples)
+        scene.world = bpy.data.worlds.new(SCENE_NAME)
+        camera = bpy.data.objects.new("Camera", bpy.data.cameras.new("Camera"))
+        sun = bpy.data.objects.new("Sun", bpy.data.lights.new("Sun", "SUN"))
+        for obj in (camera, sun):
+            scene.collection.objects.link(obj)
+        scene.camera = camera
+        armature = build_puppet()
+        meshes = [
+            o
+            for o in scene.objects
+            if any(m.type == "ARMATURE" and m.object == armature for m in o.modifiers)
+        ]
+        material = bpy.data.materials.new(SCENE_NAME)
+        for index in range(count):
+            if poses is not None:
+                poses(armature, index)
+            bpy.context.view_layer.update()
+            center, extent = _figure_bounds(armature)
+            choices = {"pose": index if poses is not None else None}
+            choices["camera"] = _place_camera(camera, center, extent, rng)
+            choices["light"] = _place_light(sun, scene.world, rng)
+            choices["look"] = _restyle(meshes, material, rng)
+            entry = write_frame(scene, out_dir, f"{index:06d}")
+            entries.append({"sample": index, **entry, "choices": choices})
+    finally:
+        window.scene = previous_scene
+        bpy.data.scenes.remove(scene)
+        _remove_new(before)
+    manifest = {
+        "versions": versions(),
+        "engine": engine,
+        "resolution": list(size),
+        "seed": seed,
+        "count": count,
+        "frames": entries,
+        "total_seconds": time.perf_counter() - started,
+    }
+    (out_dir / MANIFEST_NAME).write_text(json.dumps(manifest, indent=1))
+    return manifest
+
+
+_MADE_KINDS = ("objects", "meshes", "armatures", "materials", "cameras", "lights", "worlds",
+               "actions", "images")  # fmt: skip
+
+
+def _remove_new(before: dict[str, set[int]]) -> None:
+    """Remove every datablock made since ``before`` (objects first: they use the rest)."""
+    for kind in _MADE_KINDS:
+        collection = getattr(bpy.data, kind)
+        for block in [b for b in collection if b.as_pointer() not in before[kind]]:
+            collection.remove(block)

@@ -1,0 +1,146 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Write layout passes for a frame range: EXR, PNG previews, OpenPose image + JSON, bundles.
+
+Per frame ``NNNNNN`` (zero-padded frame number) in ``out_dir``:
+``NNNNNN.exr`` (the render's own multilayer EXR: every float pass), ``NNNNNN_color.png``,
+``_alpha.png``, ``_depth.png``, ``_normal.png`` (previews, see previews.py),
+``_pose.png`` (OpenPose skeleton), ``_pose.json`` (OpenPose JSON), ``_bundle.npz`` +
+``_bundle.json`` (FrameBundle.save). One ``manifest.json`` lists them all with versions,
+camera, engine, resolution and timings per frame and step.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import tomllib
+from pathlib import Path
+
+import bpy
+import numpy as np
+
+from .camera import camera_metadata, output_size, scene_camera
+from .errors import LayoutError
+from .openpose import draw_skeleton, openpose_json
+from .overrides import overriding
+from .passes import ALL_PASSES, ENGINE_PASSES, render_bundle
+from .previews import alpha_preview, color_preview, depth_preview, normal_preview, write_png
+
+MANIFEST_NAME = "manifest.json"
+PREVIEWS = {
+    "color": color_preview,
+    "alpha": alpha_preview,
+    "depth": depth_preview,
+    "normal": normal_preview,
+}
+
+
+def package_version() -> str:
+    manifest = Path(__file__).resolve().parents[1] / "blender_manifest.toml"
+    try:
+        return str(tomllib.loads(manifest.read_text())["version"])
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
+        return "unknown"
+
+
+def versions() -> dict[str, str]:
+    return {
+        "mmd2anime": package_version(),
+        "blender": bpy.app.version_string,
+        "numpy": np.__version__,
+    }
+
+
+def available_passes(scene: bpy.types.Scene) -> tuple[str, ...]:
+    """Every layout pass the scene's engine gives with its current settings."""
+    available = ENGINE_PASSES.get(scene.render.engine, {"color", "alpha"})
+    if scene.render.use_motion_blur:
+        available = available - {"motion"}
+    return tuple(p for p in ALL_PASSES if p in available)
+
+
+def write_frame(scene: bpy.types.Scene, out_dir: Path, stem: str) -> dict:
+    """Render the current frame and write its files; returns its manifest entry."""
+    timings: dict[str, float] = {}
+    start = time.perf_counter()
+    exr = out_dir / f"{stem}.exr"
+    bundle = render_bundle(scene, passes=available_passes(scene), keep_exr=exr)
+    timings["render"] = time.perf_counter() - start
+    files = {"exr": exr.name}
+
+    start = time.perf_counter()
+    for name, preview in PREVIEWS.items():
+        array = getattr(bundle, name)
+        if array is not None:
+            files[name] = write_png(out_dir / f"{stem}_{name}.png", preview(array)).name
+    timings["previews"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    skeleton = draw_skeleton(bundle.keypoints, bundle.visibility, bundle.width, bundle.height)
+    files["pose"] = write_png(out_dir / f"{stem}_pose.png", skeleton).name
+    pose = openpose_json(
+        bundle.keypoints, bundle.visibility, bundle.people, bundle.width, bundle.height
+    )
+    pose_path = out_dir / f"{stem}_pose.json"
+    pose_path.write_text(json.dumps(pose))
+    files["pose_json"] = pose_path.name
+    timings["keypoint_outputs"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    npz = bundle.save(out_dir / f"{stem}_bundle")
+    files["bundle"] = npz.name
+    files["bundle_json"] = npz.with_suffix(".json").name
+    timings["bundle"] = time.perf_counter() - start
+    return {
+        "frame": bundle.frame,
+        "files": files,
+        "people": bundle.people,
+        "passes": [n for n, present in bundle.present.items() if present],
+        "timings": timings,
+    }
+
+
+def write_layout(
+    scene: bpy.types.Scene,
+    out_dir: str | Path,
+    frames: range | None = None,
+    engine: str | None = None,
+) -> dict:
+    """Write every frame of ``frames`` (default: the scene's range) into ``out_dir``.
+
+    ``engine`` renders with another engine for this run only. Returns the manifest, also
+    written as ``out_dir/manifest.json``. The scene's current frame is restored.
+    """
+    out_dir = Path(out_dir)
+    if frames is None:
+        frames = range(scene.frame_start, scene.frame_end + 1)
+    if len(frames) == 0:
+        raise LayoutError(f"no frames to write: {frames} is empty")
+    scene_camera(scene)  # fail before making anything
+    out_dir.mkdir(parents=True, exist_ok=True)
+    original_frame = scene.frame_current
+    started = time.perf_counter()
+    entries = []
+    try:
+        with overriding() as setting:
+            if engine is not None:
+                setting.set(scene.render, "engine", engine)
+            width, height = output_size(scene)
+            camera = None
+            for frame in frames:
+                scene.frame_set(frame)
+                camera = camera or camera_metadata(scene)  # as it stands on the first frame
+                entries.append(write_frame(scene, out_dir, f"{frame:06d}"))
+            used_engine = scene.render.engine
+    finally:
+        scene.frame_set(original_frame)
+    manifest = {
+        "versions": versions(),
+        "engine": used_engine,
+        "resolution": [width, height],
+        "camera": camera,
+        "frames": entries,
+        "total_seconds": time.perf_counter() - started,
+    }
+    (out_dir / MANIFEST_NAME).write_text(json.dumps(manifest, indent=1))
+    return manifest

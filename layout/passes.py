@@ -1,0 +1,192 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""One render -> every layout pass + keypoints, as a FrameBundle.
+
+The current frame is rendered once as a multilayer EXR into a fast temporary place, read
+back in one go and converted to the FrameBundle conventions (bundle.py). Every scene,
+render and view-layer setting touched is restored afterwards.
+
+The film is made transparent for the render, so ``color`` is premultiplied by ``alpha``
+(background black) and ``alpha`` is true coverage.
+
+Conventions found empirically here (Blender 5.0, EEVEE and Cycles agree):
+- the EXR's first row is the top of the image, so no flip is needed;
+- Vector = (X, Y) offset to the previous frame's position, (Z, W) = current minus next,
+  both in pixels with y up.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import bpy
+import numpy as np
+
+from ..bundle import FrameBundle
+from .camera import camera_metadata, output_size, scene_camera
+from .errors import LayoutError
+from .exr import iter_passes
+from .keypoints import scene_keypoints
+from .overrides import overriding
+
+ALL_PASSES = ("color", "alpha", "depth", "normal", "motion")
+ENGINE_PASSES = {
+    "CYCLES": set(ALL_PASSES),
+    "BLENDER_EEVEE": set(ALL_PASSES),
+    "BLENDER_EEVEE_NEXT": set(ALL_PASSES),  # Blender 4.2-4.4's name
+    "BLENDER_WORKBENCH": {"color", "alpha", "depth"},
+}
+# Depth-pass values at or beyond this fraction of clip end are background (Cycles and
+# Workbench write 1e10, EEVEE about the clip end).
+BACKGROUND_FRACTION = 0.999
+
+
+def fast_temp_dir() -> str:
+    """/dev/shm when the machine has it (RAM-backed), else the system's temp folder."""
+    if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK):
+        return "/dev/shm"
+    return tempfile.gettempdir()
+
+
+def check_passes(scene: bpy.types.Scene, passes: tuple[str, ...]) -> None:
+    """Raise LayoutError for unknown passes or passes the scene's engine cannot give."""
+    engine = scene.render.engine
+    unknown = [p for p in passes if p not in ALL_PASSES]
+    if unknown:
+        raise LayoutError(f"unknown layout pass {unknown[0]!r}; known: {', '.join(ALL_PASSES)}")
+    available = ENGINE_PASSES.get(engine, {"color", "alpha"})
+    for name in passes:
+        if name not in available:
+            raise LayoutError(f"render engine {engine} has no {name} pass")
+    if "motion" in passes and scene.render.use_motion_blur:
+        raise LayoutError(
+            f"render engine {engine} gives no motion pass while motion blur is on; "
+            "turn motion blur off to get motion vectors"
+        )
+
+
+def render_bundle(
+    scene: bpy.types.Scene,
+    *,
+    passes: tuple[str, ...] = ALL_PASSES,
+    keypoints: bool = True,
+    tmp_dir: str | Path | None = None,
+    keep_exr: str | Path | None = None,
+) -> FrameBundle:
+    """Render the current frame once and return its passes (and keypoints) as a FrameBundle.
+
+    ``keep_exr``: also keep the rendered multilayer EXR at this path (ZIP-compressed)
+    instead of deleting it.
+    """
+    passes = tuple(passes)
+    check_passes(scene, passes)
+    camera = scene_camera(scene)
+    view_layer = bpy.context.view_layer if bpy.context.scene == scene else scene.view_layers[0]
+    if keep_exr is None:
+        handle, path = tempfile.mkstemp(suffix=".exr", dir=str(tmp_dir or fast_temp_dir()))
+        os.close(handle)
+    else:
+        path = str(keep_exr)
+    try:
+        with overriding() as setting:
+            render = scene.render
+            image = render.image_settings
+            setting.save(image, "media_type", "file_format", "color_depth", "exr_codec")
+            setting.save(image, "color_mode")
+            setting.set(render, "filepath", path)
+            setting.set(render, "use_file_extension", False)
+            setting.set(render, "film_transparent", True)
+            setting.set(image, "media_type", "MULTI_LAYER_IMAGE")
+            setting.set(image, "file_format", "OPEN_EXR_MULTILAYER")
+            setting.set(image, "color_depth", "32")
+            setting.set(image, "exr_codec", "ZIP" if keep_exr else "NONE")
+            setting.set(view_layer, "use_pass_z", True)
+            if "normal" in passes:
+                setting.set(view_layer, "use_pass_normal", True)
+            if "motion" in passes:
+                setting.set(view_layer, "use_pass_vector", True)
+            if render.pixel_aspect_x == render.pixel_aspect_y:
+                bpy.ops.render.render(write_still=True, scene=scene.name, layer=view_layer.name)
+            else:
+                # Blender 5.0 cannot write a multilayer EXR at a non-square pixel aspect
+                # ("Conflicting attributes ... pixelAspectRatio"); the pixels do not depend
+                # on it once rendered, so the result is saved as if they were square
+                # (save_render costs one more copy of the render result than write_still).
+                bpy.ops.render.render(scene=scene.name, layer=view_layer.name)
+                setting.set(render, "pixel_aspect_x", 1.0)
+                setting.set(render, "pixel_aspect_y", 1.0)
+                _render_result().save_render(path, scene=scene)
+        wanted = {"Combined", "Depth"} | ({"Normal"} if "normal" in passes else set())
+        wanted |= {"Vector"} if "motion" in passes else set()
+        width, height = output_size(scene)
+        in_context = bpy.context.scene == scene
+        depsgraph = bpy.context.evaluated_depsgraph_get() if in_context else view_layer.depsgraph
+        bundle = FrameBundle(width=width, height=height, frame=scene.frame_current,
+                             engine=scene.render.engine,
+                             camera=camera_metadata(scene, depsgraph))  # fmt: skip
+        # One pass in memory at a time: each is converted, then its raw array dropped.
+        found, depth = set(), None
+        for name, pixels in iter_passes(path, view_layer.name, wanted):
+            found.add(name)
+            if name == "Combined":
+                if "color" in passes:
+                    bundle.color = np.ascontiguousarray(pixels[..., :3])
+                if "alpha" in passes:
+                    bundle.alpha = np.ascontiguousarray(pixels[..., 3])
+            elif name == "Depth":
+                depth = pixels[..., 0]  # a view, no copy: the only channel
+            elif name == "Normal":
+                bundle.normal = _camera_normals(pixels, camera)
+            elif name == "Vector":
+                bundle.motion_prev, bundle.motion_next = _motion(pixels)
+            del pixels
+    finally:
+        if keep_exr is None and os.path.exists(path):
+            os.remove(path)
+    missing = wanted - found
+    if missing:
+        raise LayoutError(
+            f"render engine {scene.render.engine} wrote no {', '.join(sorted(missing))} "
+            f"pass into {path}"
+        )
+    background = depth >= BACKGROUND_FRACTION * camera.data.clip_end
+    depth[background] = np.inf
+    if bundle.normal is not None:
+        bundle.normal[background] = 0.0
+    if keypoints:
+        bundle.keypoints, bundle.visibility, bundle.people = scene_keypoints(
+            scene, depth, depsgraph
+        )
+    if "depth" in passes:
+        bundle.depth = np.ascontiguousarray(depth)
+    bundle.validate()
+    return bundle
+
+
+def _render_result() -> bpy.types.Image:
+    for image in bpy.data.images:
+        if image.type == "RENDER_RESULT":
+            return image
+    raise LayoutError("the render left no Render Result to save")
+
+
+def _camera_normals(world: np.ndarray, camera: bpy.types.Object) -> np.ndarray:
+    """World-space normals -> camera space (x right, y up, z toward the camera), unit length."""
+    rotation = np.array(camera.matrix_world.to_3x3().normalized(), np.float32)
+    normals = world @ rotation  # row vectors: dot with each camera axis
+    length = np.linalg.norm(normals, axis=2, keepdims=True)
+    np.divide(normals, length, out=normals, where=length > 1e-12)
+    return normals
+
+
+def _motion(vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Blender's Vector pass -> (motion_prev, motion_next), pixels, dx right, dy down."""
+    height, width = vector.shape[:2]
+    previous = np.empty((height, width, 2), np.float32)
+    following = np.empty((height, width, 2), np.float32)
+    previous[..., 0] = vector[..., 0]
+    np.negative(vector[..., 1], out=previous[..., 1])
+    np.negative(vector[..., 2], out=following[..., 0])
+    following[..., 1] = vector[..., 3]
+    return previous, following
