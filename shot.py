@@ -39,19 +39,6 @@ class FrameResult:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def _srgb8(linear: np.ndarray) -> np.ndarray:
-    x = np.clip(linear, 0.0, 1.0)
-    srgb = np.where(x <= 0.0031308, 12.92 * x, 1.055 * np.power(x, 1 / 2.4) - 0.055)
-    return (srgb * 255.0 + 0.5).astype(np.uint8)
-
-
-def write_png(path: Path, linear_rgb: np.ndarray) -> None:
-    import cv2
-
-    if not cv2.imwrite(str(path), _srgb8(linear_rgb)[..., ::-1]):
-        raise OSError(f"{path}: could not write the PNG")
-
-
 class ShotRunner:
     """One shot's job state. Methods marked main-thread touch bpy."""
 
@@ -67,7 +54,14 @@ class ShotRunner:
         self.results: list[FrameResult] = []
         self.started = time.perf_counter()
         self._saved_frame = scene.frame_current
+        self.camera: dict | None = None
+        self.layout_dir = settings.out_dir / "layout"
+        self.stylized_dir = settings.out_dir / "stylized"
         settings.out_dir.mkdir(parents=True, exist_ok=True)
+        if settings.keep_passes:
+            self.layout_dir.mkdir(exist_ok=True)
+        if settings.style:
+            self.stylized_dir.mkdir(exist_ok=True)
 
     def load_stylizer(self) -> None:
         """Load the style pack once (torch); any thread."""
@@ -79,12 +73,14 @@ class ShotRunner:
         self.stylizer = Stylizer(pack, device=self.settings.device)
 
     def render_layout(self, frame: int) -> tuple[FrameBundle, float]:
-        """Main thread: the frame's FrameBundle from one render."""
+        """Main thread: the frame's FrameBundle from one render (its EXR kept if asked)."""
+        from .layout.outputs import available_passes
         from .layout.passes import render_bundle
 
         t0 = time.perf_counter()
         self.scene.frame_set(frame)
-        bundle = render_bundle(self.scene)
+        keep = self.layout_dir / f"{frame:06d}.exr" if self.settings.keep_passes else None
+        bundle = render_bundle(self.scene, passes=available_passes(self.scene), keep_exr=keep)
         return bundle, time.perf_counter() - t0
 
     def stylize(self, bundle: FrameBundle) -> tuple[np.ndarray | None, float]:
@@ -93,12 +89,13 @@ class ShotRunner:
             return None, 0.0
         t0 = time.perf_counter()
         self.load_stylizer()
-        image = self.stylizer([bundle])[0]
+        image = self.stylizer([bundle], temporal_blend=False)[0]
         if self.settings.temporal and self.previous is not None:
-            from .neural.temporal import blend_with_previous
+            from .neural import temporal
 
             prev_bundle, prev_image = self.previous
-            image = blend_with_previous(image, bundle, prev_image, prev_bundle)
+            strength = self.stylizer.temporal_strength
+            image = temporal.stabilize([prev_image, image], [prev_bundle, bundle], strength)[1]
         self.previous = (bundle, image)
         return image, time.perf_counter() - t0
 
@@ -106,36 +103,42 @@ class ShotRunner:
         self, frame: int, bundle: FrameBundle, image: np.ndarray | None, timings: dict
     ) -> FrameResult:
         """Main thread: write the frame's files."""
+        from .layout.outputs import write_bundle_files
+
         t0 = time.perf_counter()
-        out = self.settings.out_dir
+        stem = f"{frame:06d}"
         result = FrameResult(frame, image, seconds=dict(timings))
         if self.settings.keep_passes:
-            from .layout.outputs import write_frame_files
-
-            result.files += [str(p) for p in write_frame_files(bundle, out, frame)]
+            files, _ = write_bundle_files(bundle, self.layout_dir, stem)
+            result.files += [f"layout/{stem}.exr"] + [f"layout/{name}" for name in files.values()]
         if image is not None:
-            stylized = out / "stylized"
-            stylized.mkdir(exist_ok=True)
-            path = stylized / f"frame_{frame:04d}.png"
-            write_png(path, image)
-            result.files.append(str(path))
+            from .neural.stylize import write_png
+
+            write_png(self.stylized_dir / f"{stem}.png", image)
+            result.files.append(f"stylized/{stem}.png")
         result.seconds["write"] = time.perf_counter() - t0
         self.results.append(result)
+        if self.camera is None:
+            from .layout.camera import camera_metadata
+
+            self.camera = camera_metadata(self.scene)
         return result
 
     def close(self) -> dict:
         """Main thread: restore the frame and write manifest.json; returns the manifest."""
         self.scene.frame_set(self._saved_frame)
         scene = self.scene
+        from .layout.outputs import versions
+
         manifest = {
+            "versions": versions(),
             "scene": scene.name,
-            "camera": scene.camera.name,
+            "camera": self.camera,
             "engine": scene.render.engine,
             "resolution": [scene.render.resolution_x, scene.render.resolution_y],
             "resolution_percentage": scene.render.resolution_percentage,
             "style": self.settings.style,
             "temporal": self.settings.temporal,
-            "blender": bpy.app.version_string,
             "frames": [
                 {"frame": r.frame, "files": r.files, "seconds": r.seconds} for r in self.results
             ],

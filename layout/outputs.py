@@ -19,6 +19,7 @@ from pathlib import Path
 import bpy
 import numpy as np
 
+from ..bundle import FrameBundle
 from .camera import camera_metadata, output_size, scene_camera
 from .errors import LayoutError
 from .openpose import draw_skeleton, openpose_json
@@ -59,15 +60,10 @@ def available_passes(scene: bpy.types.Scene) -> tuple[str, ...]:
     return tuple(p for p in ALL_PASSES if p in available)
 
 
-def write_frame(scene: bpy.types.Scene, out_dir: Path, stem: str) -> dict:
-    """Render the current frame and write its files; returns its manifest entry."""
+def write_bundle_files(bundle: FrameBundle, out_dir: Path, stem: str) -> tuple[dict, dict]:
+    """Previews, OpenPose image + JSON and the bundle itself; returns (files, timings)."""
+    files: dict[str, str] = {}
     timings: dict[str, float] = {}
-    start = time.perf_counter()
-    exr = out_dir / f"{stem}.exr"
-    bundle = render_bundle(scene, passes=available_passes(scene), keep_exr=exr)
-    timings["render"] = time.perf_counter() - start
-    files = {"exr": exr.name}
-
     start = time.perf_counter()
     for name, preview in PREVIEWS.items():
         array = getattr(bundle, name)
@@ -91,12 +87,22 @@ def write_frame(scene: bpy.types.Scene, out_dir: Path, stem: str) -> dict:
     files["bundle"] = npz.name
     files["bundle_json"] = npz.with_suffix(".json").name
     timings["bundle"] = time.perf_counter() - start
+    return files, timings
+
+
+def write_frame(scene: bpy.types.Scene, out_dir: Path, stem: str) -> dict:
+    """Render the current frame and write its files; returns its manifest entry."""
+    start = time.perf_counter()
+    exr = out_dir / f"{stem}.exr"
+    bundle = render_bundle(scene, passes=available_passes(scene), keep_exr=exr)
+    render_seconds = time.perf_counter() - start
+    files, timings = write_bundle_files(bundle, out_dir, stem)
     return {
         "frame": bundle.frame,
-        "files": files,
+        "files": {"exr": exr.name, **files},
         "people": bundle.people,
         "passes": [n for n, present in bundle.present.items() if present],
-        "timings": timings,
+        "timings": {"render": render_seconds, **timings},
     }
 
 
