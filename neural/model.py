@@ -28,9 +28,9 @@ COLOR_CHANNELS = 3
 @dataclass(frozen=True)
 class GeneratorConfig:
     in_channels: int = IN_CHANNELS
-    stem_channels: int = 24
-    channels: int = 48
-    blocks: int = 6
+    stem_channels: int = 32
+    channels: int = 64
+    blocks: int = 8
     expansion: int = 2
 
     def to_dict(self) -> dict:
