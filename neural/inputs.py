@@ -94,7 +94,7 @@ def build_inputs(
     out = np.zeros((IN_CHANNELS, h, w), np.float32)
     crop = (slice(y0, y1), slice(x0, x1))
     if bundle.color is not None:
-        srgb = linear_to_srgb(bundle.color[crop])
+        srgb = linear_to_srgb(np.nan_to_num(bundle.color[crop]))
         out[COLOR] = np.moveaxis(srgb, -1, 0) * 2 - 1
         out[MASKS.start] = 1
     if bundle.depth is not None or bundle.normal is not None or bundle.alpha is not None:
@@ -141,8 +141,9 @@ def _rasterize_skeleton(
                 continue
             xs, ys = _pixel_centers(win)
             # Separable Gaussian: one outer product per keypoint.
-            g = np.outer(np.exp(-((ys - y) ** 2) / (2 * sigma**2)),
-                         np.exp(-((xs - x) ** 2) / (2 * sigma**2)))  # fmt: skip
+            g = np.outer(
+                np.exp(-((ys - y) ** 2) / (2 * sigma**2)), np.exp(-((xs - x) ** 2) / (2 * sigma**2))
+            )
             _max_into(maps[k], win, weight[k] * g)
         for group, limbs in enumerate(LIMB_GROUPS):
             for a, b in limbs:
@@ -158,9 +159,13 @@ def _draw_segment(
     h, w = canvas.shape
     reach = 3 * sigma
     win = _window(
-        min(a[0], b[0]) - reach, min(a[1], b[1]) - reach,
-        max(a[0], b[0]) + reach, max(a[1], b[1]) + reach, w, h,
-    )  # fmt: skip
+        min(a[0], b[0]) - reach,
+        min(a[1], b[1]) - reach,
+        max(a[0], b[0]) + reach,
+        max(a[1], b[1]) + reach,
+        w,
+        h,
+    )
     if win is None:
         return
     xs, ys = _pixel_centers(win)

@@ -41,7 +41,11 @@ class GeneratorConfig:
         unknown = set(data) - set(cls.__dataclass_fields__)
         if unknown:
             raise ValueError(f"unknown generator config keys {sorted(unknown)}")
-        return cls(**{k: int(v) for k, v in data.items()})
+        values = {k: int(v) for k, v in data.items()}
+        # Bounds keep a tampered pack from allocating an absurd network.
+        if any(not 1 <= v <= 1024 for v in values.values()):
+            raise ValueError(f"generator config values must lie in 1..1024, got {values}")
+        return cls(**values)
 
 
 def _act() -> nn.Module:
@@ -92,10 +96,10 @@ class Generator(nn.Module):
         """RGB in [-1, 1] (sRGB-encoded) for input ``x`` (B, in_channels, H, W), H and W
         multiples of 4; with ``return_features`` also the encoder features at 1/2 and 1/4
         and the body's middle and end (for a patch-contrastive loss)."""
-        color, cond = x[:, :COLOR_CHANNELS], x[:, COLOR_CHANNELS:]
-        h, w = x.shape[-2:]
-        cond2 = F.interpolate(cond, size=(h // 2, w // 2), mode="area")
-        cond4 = F.interpolate(cond2, size=(h // 4, w // 4), mode="area")
+        # Pool the whole input, then slice: slicing first would copy a full-res tensor.
+        x2 = F.avg_pool2d(x, 2)
+        x4 = F.avg_pool2d(x2, 2)
+        cond2, cond4 = x2[:, COLOR_CHANNELS:], x4[:, COLOR_CHANNELS:]
         f2 = self.down1(x)
         f4 = self.inject(torch.cat([self.down2(torch.cat([f2, cond2], 1)), cond4], 1))
         half = len(self.blocks) // 2
@@ -104,7 +108,7 @@ class Generator(nn.Module):
         up = F.interpolate(body, scale_factor=2, mode="bilinear", align_corners=False)
         up = self.up1(torch.cat([up, f2], 1))
         up = F.interpolate(up, scale_factor=2, mode="bilinear", align_corners=False)
-        out = torch.clamp(color + self.to_rgb(up), -1, 1)
+        out = torch.clamp(x[:, :COLOR_CHANNELS] + self.to_rgb(up), -1, 1)
         if return_features:
             return out, [f2, f4, mid, body]
         return out

@@ -25,9 +25,16 @@ from .model import ARCH_VERSION, GENERATOR_ARCH, Generator, GeneratorConfig, bui
 
 META_KEY = "mmd2anime"
 REQUIRED_KEYS = (
-    "name", "series", "architecture", "arch_version", "config", "inputs", "training",
-    "metrics", "initialized_only",
-)  # fmt: skip
+    "name",
+    "series",
+    "architecture",
+    "arch_version",
+    "config",
+    "inputs",
+    "training",
+    "metrics",
+    "initialized_only",
+)
 INIT_SEED = 20260101
 _MAX_HEADER = 100 * 1024 * 1024  # safetensors' own limit on the JSON header
 
@@ -76,8 +83,9 @@ def save_pack(path: str | Path, model: Generator, meta: dict) -> Path:
     missing = [k for k in REQUIRED_KEYS if k not in meta]
     if missing:
         raise StylePackError(path, f"metadata lacks {', '.join(missing)}")
-    tensors = {k: v.detach().to("cpu", torch.float32).contiguous()
-               for k, v in model.state_dict().items()}  # fmt: skip
+    tensors = {
+        k: v.detach().to("cpu", torch.float32).contiguous() for k, v in model.state_dict().items()
+    }
     path.parent.mkdir(parents=True, exist_ok=True)
     save_file(tensors, str(path), metadata={META_KEY: json.dumps(meta, sort_keys=True)})
     return path
@@ -108,9 +116,10 @@ def load_pack(path: str | Path, device: str | torch.device = "cpu") -> tuple[Gen
         raise StylePackError(path, f"bad generator config ({exc})") from None
     if config.in_channels != inputs.IN_CHANNELS:
         raise StylePackError(
-            path, f"config expects {config.in_channels} input channels, mmd2anime builds "
+            path,
+            f"config expects {config.in_channels} input channels, mmd2anime builds "
             f"{inputs.IN_CHANNELS}",
-        )  # fmt: skip
+        )
     try:
         tensors = load_file(str(path), device="cpu")
     except (SafetensorError, OSError, ValueError) as exc:
@@ -120,14 +129,16 @@ def load_pack(path: str | Path, device: str | torch.device = "cpu") -> tuple[Gen
     missing = sorted(set(expected) - set(tensors))
     extra = sorted(set(tensors) - set(expected))
     if missing or extra:
-        raise StylePackError(path, f"tensors do not match the config: missing {missing[:5]}, "
-                                   f"unexpected {extra[:5]}")  # fmt: skip
+        raise StylePackError(
+            path, f"tensors do not match the config: missing {missing[:5]}, unexpected {extra[:5]}"
+        )
     for key, tensor in expected.items():
         if tensors[key].shape != tensor.shape:
             raise StylePackError(
-                path, f"tensor {key} has shape {tuple(tensors[key].shape)}, the config "
+                path,
+                f"tensor {key} has shape {tuple(tensors[key].shape)}, the config "
                 f"needs {tuple(tensor.shape)}",
-            )  # fmt: skip
+            )
         if not torch.isfinite(tensors[key]).all():
             raise StylePackError(path, f"tensor {key} holds NaN or infinite values")
     model.load_state_dict({k: v.float() for k, v in tensors.items()})
@@ -144,9 +155,10 @@ def _read_header(path: Path) -> dict:
             (length,) = struct.unpack("<Q", head)
             if length > min(_MAX_HEADER, size - 8):
                 raise StylePackError(
-                    path, "not a safetensors file or truncated (header length "
+                    path,
+                    "not a safetensors file or truncated (header length "
                     f"{length} exceeds the file's {size} bytes)",
-                )  # fmt: skip
+                )
             raw = f.read(length)
     except OSError as exc:
         raise StylePackError(path, f"cannot read ({exc.strerror or exc})") from None
@@ -184,24 +196,29 @@ def _validate_metadata(path: Path, meta: object) -> None:
         raise StylePackError(path, f"bad architecture version {version!r}")
     if version > ARCH_VERSION:
         raise StylePackError(
-            path, f"architecture version {version} is newer than this mmd2anime supports "
+            path,
+            f"architecture version {version} is newer than this mmd2anime supports "
             f"({ARCH_VERSION}); update the extension",
-        )  # fmt: skip
+        )
+    if not isinstance(meta["initialized_only"], bool):
+        raise StylePackError(path, "metadata 'initialized_only' must be true or false")
     if not isinstance(meta["config"], dict) or not isinstance(meta["inputs"], dict):
         raise StylePackError(path, "metadata 'config' and 'inputs' must be JSON objects")
     channels = meta["inputs"].get("channels")
     if channels != list(inputs.CHANNELS):
         raise StylePackError(
-            path, f"pack was made for other inputs ({len(channels or [])} channels "
+            path,
+            f"pack was made for other inputs ({len(channels or [])} channels "
             f"{(channels or [])[:4]}...), mmd2anime builds {inputs.IN_CHANNELS}",
-        )  # fmt: skip
+        )
 
 
 def initialized_pack(path: str | Path) -> Path:
     """Write the deterministic seed-initialized pack (no training: a placeholder)."""
     config = GeneratorConfig()
     meta = base_metadata("initialized", "none", config)
-    meta["training"]["terms"] = (
+    meta["training"]["terms"] = "no training data: weights only"
+    meta["note"] = (
         f"untrained: weights drawn with torch seed {INIT_SEED}; the default style packs "
         "from the training issue replace this file"
     )

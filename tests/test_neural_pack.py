@@ -57,7 +57,7 @@ def test_roundtrip_keeps_weights_and_metadata(saved):
 
 def test_shipped_pack_is_small_untrained_and_reproducible(tmp_path):
     _, meta = load_pack(SHIPPED)
-    assert meta["initialized_only"] is True and "replace" in meta["training"]["terms"]
+    assert meta["initialized_only"] is True and "replace" in meta["note"]
     out = tmp_path / "init.safetensors"
     env = {"PYTHONPATH": str(tmp_path / "pkg")}
     (tmp_path / "pkg").mkdir()
@@ -182,3 +182,9 @@ def test_plain_safetensors_without_our_metadata(tmp_path):
 
 def test_missing_file(tmp_path):
     _expect(tmp_path / "nope.safetensors", "cannot read")
+
+
+def test_absurd_config_is_refused_before_allocating(saved):
+    path, _ = saved
+    _rewrite_meta(path, lambda m: m["config"].update(channels=10**7))
+    _expect(path, "bad generator config")
