@@ -70,20 +70,28 @@ class Stylizer:
     def __call__(
         self, frames: Sequence[FrameBundle | np.ndarray], temporal_blend: bool = True
     ) -> list[np.ndarray]:
+        """Stylized H x W x 3 linear float32 frames, in order. Consecutive bundles with
+        ``motion_prev`` are blended with their warped predecessor unless ``temporal_blend``
+        is False. Raises ValueError for a malformed bundle or array."""
         bundles = [f if isinstance(f, FrameBundle) else inputs.image_bundle(f) for f in frames]
+        for i, bundle in enumerate(bundles):
+            try:
+                bundle.validate()
+            except ValueError as exc:
+                raise ValueError(f"frame {i}: {exc}") from None
         outputs: list[np.ndarray | None] = [None] * len(bundles)
         batch: list[int] = []
         for i, bundle in enumerate(bundles):
             if self._needs_tiles(bundle):
                 outputs[i] = self._tiled(bundle)
                 continue
-            if batch and (bundles[batch[0]].width, bundles[batch[0]].height) != (
-                bundle.width,
-                bundle.height,
-            ):
+            size = (bundle.width, bundle.height)
+            if batch and (bundles[batch[0]].width, bundles[batch[0]].height) != size:
                 self._run_batch(bundles, batch, outputs)
             batch.append(i)
-            if len(batch) == self.batch_size:
+            # Batches stay within the pixel budget, like tiles.
+            limit = min(self.batch_size, max(1, PIXEL_BUDGET // (size[0] * size[1])))
+            if len(batch) >= limit:
                 self._run_batch(bundles, batch, outputs)
         self._run_batch(bundles, batch, outputs)
         if temporal_blend and self.temporal_strength > 0:

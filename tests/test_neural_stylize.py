@@ -133,3 +133,8 @@ def test_cli_on_png_folder_and_errors(tmp_path):
 
     usage = _cli(tmp_path, "--style", PACK, "--out", tmp_path / "o4")
     assert usage.returncode == 2 and usage.stderr.count("\n") == 1
+
+
+def test_malformed_frames_are_refused_with_their_index(stylizer):
+    with pytest.raises(ValueError, match="frame 1: FrameBundle.color"):
+        stylizer([texture(8, 8), np.zeros((8, 8, 4), np.float32)])
