@@ -1,0 +1,202 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The generator's input tensor, built from a FrameBundle (bpy-free, numpy only).
+
+Channel layout (``CHANNELS``), all H x W float32:
+
+- color (3): sRGB-encoded toon color scaled to [-1, 1]
+- geometry (5): depth as ``median_character_depth / depth`` (character ~1, background 0),
+  camera-space normal (3), alpha
+- skeleton (24): 18 keypoint Gaussian heatmaps (1 visible, 0.5 occluded) and 6 limb-group
+  maps (soft line segments; left/right kept apart, torso and head on their own)
+- masks (3): one constant channel per group (color, geometry, skeleton): 1 when the group
+  holds data, so a missing group reads as zeros + mask 0 and one network serves both MMD
+  bundles and plain frames (anime2anime: color only).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..bundle import FrameBundle
+
+KEYPOINTS = 18
+# The 17 OpenPose limbs as (from, to) keypoint indices, grouped for speed: one channel per
+# group keeps the stem cheap while left and right stay distinguishable.
+LIMB_GROUPS: tuple[tuple[tuple[int, int], ...], ...] = (
+    ((1, 2), (1, 5), (1, 8), (1, 11)),  # torso: neck to shoulders and hips
+    ((2, 3), (3, 4)),  # right arm
+    ((5, 6), (6, 7)),  # left arm
+    ((8, 9), (9, 10)),  # right leg
+    ((11, 12), (12, 13)),  # left leg
+    ((1, 0), (0, 14), (14, 16), (0, 15), (15, 17)),  # head
+)
+CHANNELS: tuple[str, ...] = (
+    ("color_r", "color_g", "color_b", "depth", "normal_x", "normal_y", "normal_z", "alpha")
+    + tuple(f"heatmap_{i}" for i in range(KEYPOINTS))
+    + ("limbs_torso", "limbs_r_arm", "limbs_l_arm", "limbs_r_leg", "limbs_l_leg", "limbs_head")
+    + ("mask_color", "mask_geometry", "mask_skeleton")
+)
+IN_CHANNELS = len(CHANNELS)
+COLOR = slice(0, 3)
+GEOMETRY = slice(3, 8)
+SKELETON = slice(8, 8 + KEYPOINTS + len(LIMB_GROUPS))
+MASKS = slice(IN_CHANNELS - 3, IN_CHANNELS)
+NORMALIZATION = {
+    "color": "linear -> sRGB transfer, then 2x-1 to [-1, 1]",
+    "depth": "median character depth / depth, clipped to [0, 4]; background 0",
+    "normal": "camera-space unit normal as is; background 0",
+    "alpha": "coverage 0..1",
+    "skeleton": "Gaussian heatmaps sigma = max(1.5, 0.012 * min(H, W)) px; limbs half-width sigma",
+    "masks": "constant 1 when the group is present, else 0",
+}
+DEPTH_CLIP = 4.0
+
+
+def linear_to_srgb(linear: np.ndarray) -> np.ndarray:
+    """The sRGB transfer function on [0, 1] (values outside are clipped)."""
+    x = np.clip(linear, 0.0, 1.0)
+    return np.where(x <= 0.0031308, 12.92 * x, 1.055 * np.power(x, 1 / 2.4) - 0.055)
+
+
+def srgb_to_linear(srgb: np.ndarray) -> np.ndarray:
+    x = np.clip(srgb, 0.0, 1.0)
+    return np.where(x <= 0.04045, x / 12.92, np.power((x + 0.055) / 1.055, 2.4))
+
+
+def keypoint_sigma(width: int, height: int) -> float:
+    """Heatmap spread in pixels: grows with the frame so the maps look alike at any size."""
+    return max(1.5, 0.012 * min(width, height))
+
+
+def depth_reference(bundle: FrameBundle) -> float | None:
+    """The character's median depth (the scale that maps it to ~1), None without depth."""
+    if bundle.depth is None:
+        return None
+    depth = bundle.depth
+    valid = np.isfinite(depth) & (depth > 0)
+    if bundle.alpha is not None:
+        valid &= bundle.alpha > 0.5
+    if not valid.any():
+        return None
+    return float(np.median(depth[valid]))
+
+
+def build_inputs(
+    bundle: FrameBundle,
+    region: tuple[int, int, int, int] | None = None,
+    depth_ref: float | None = None,
+) -> np.ndarray:
+    """The (IN_CHANNELS, h, w) float32 input for ``bundle``, or for its pixel ``region``
+    (x0, y0, x1, y1) when tiling; ``depth_ref`` then comes from :func:`depth_reference`
+    of the whole frame so tiles share one depth scale."""
+    x0, y0, x1, y1 = region or (0, 0, bundle.width, bundle.height)
+    h, w = y1 - y0, x1 - x0
+    out = np.zeros((IN_CHANNELS, h, w), np.float32)
+    crop = (slice(y0, y1), slice(x0, x1))
+    if bundle.color is not None:
+        srgb = linear_to_srgb(np.nan_to_num(bundle.color[crop]))
+        out[COLOR] = np.moveaxis(srgb, -1, 0) * 2 - 1
+        out[MASKS.start] = 1
+    if bundle.depth is not None or bundle.normal is not None or bundle.alpha is not None:
+        out[MASKS.start + 1] = 1
+        if bundle.depth is not None:
+            ref = depth_ref if depth_ref is not None else depth_reference(bundle)
+            depth = bundle.depth[crop]
+            if ref is not None:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    inv = np.where(np.isfinite(depth) & (depth > 0), ref / depth, 0.0)
+                out[3] = np.clip(inv, 0.0, DEPTH_CLIP)
+        if bundle.normal is not None:
+            out[4:7] = np.moveaxis(np.nan_to_num(bundle.normal[crop]), -1, 0)
+        if bundle.alpha is not None:
+            out[7] = bundle.alpha[crop]
+    if len(bundle.people):
+        out[MASKS.start + 2] = 1
+        sigma = keypoint_sigma(bundle.width, bundle.height)
+        points = bundle.keypoints - np.array([x0, y0], np.float32)
+        _rasterize_skeleton(out[SKELETON], points, bundle.visibility, sigma)
+    return out
+
+
+def _keypoint_weight(visibility: np.ndarray, points: np.ndarray) -> np.ndarray:
+    weight = np.where(visibility == 2, 1.0, np.where(visibility == 1, 0.5, 0.0))
+    return np.where(np.isfinite(points).all(axis=-1), weight, 0.0)
+
+
+def _rasterize_skeleton(
+    maps: np.ndarray, points: np.ndarray, visibility: np.ndarray, sigma: float
+) -> None:
+    """Draw heatmaps and limb groups into ``maps`` (max over people), each in its own
+    bounding window so cost follows the skeleton's size, not the frame's."""
+    _, h, w = maps.shape
+    reach = 3 * sigma
+    for person, vis in zip(points, visibility, strict=True):
+        weight = _keypoint_weight(vis, person)
+        for k in range(KEYPOINTS):
+            if weight[k] == 0:
+                continue
+            x, y = person[k]
+            win = _window(x - reach, y - reach, x + reach, y + reach, w, h)
+            if win is None:
+                continue
+            xs, ys = _pixel_centers(win)
+            # Separable Gaussian: one outer product per keypoint.
+            g = np.outer(
+                np.exp(-((ys - y) ** 2) / (2 * sigma**2)), np.exp(-((xs - x) ** 2) / (2 * sigma**2))
+            )
+            _max_into(maps[k], win, weight[k] * g)
+        for group, limbs in enumerate(LIMB_GROUPS):
+            for a, b in limbs:
+                strength = min(weight[a], weight[b])
+                if strength == 0:
+                    continue
+                _draw_segment(maps[KEYPOINTS + group], person[a], person[b], sigma, strength)
+
+
+def _draw_segment(
+    canvas: np.ndarray, a: np.ndarray, b: np.ndarray, sigma: float, strength: float
+) -> None:
+    h, w = canvas.shape
+    reach = 3 * sigma
+    win = _window(
+        min(a[0], b[0]) - reach,
+        min(a[1], b[1]) - reach,
+        max(a[0], b[0]) + reach,
+        max(a[1], b[1]) + reach,
+        w,
+        h,
+    )
+    if win is None:
+        return
+    xs, ys = _pixel_centers(win)
+    px, py = xs[None, :] - a[0], ys[:, None] - a[1]
+    dx, dy = b[0] - a[0], b[1] - a[1]
+    length2 = dx * dx + dy * dy
+    t = np.clip((px * dx + py * dy) / length2, 0, 1) if length2 > 0 else 0.0
+    dist2 = (px - t * dx) ** 2 + (py - t * dy) ** 2
+    _max_into(canvas, win, strength * np.exp(-dist2 / (2 * sigma**2)))
+
+
+def _window(x0: float, y0: float, x1: float, y1: float, w: int, h: int):
+    ix0, iy0 = max(0, int(np.floor(x0))), max(0, int(np.floor(y0)))
+    ix1, iy1 = min(w, int(np.ceil(x1)) + 1), min(h, int(np.ceil(y1)) + 1)
+    if ix0 >= ix1 or iy0 >= iy1:
+        return None
+    return ix0, iy0, ix1, iy1
+
+
+def _pixel_centers(win: tuple[int, int, int, int]) -> tuple[np.ndarray, np.ndarray]:
+    # Keypoints use the top-left pixel corner as origin, so pixel i's center is i + 0.5.
+    ix0, iy0, ix1, iy1 = win
+    return np.arange(ix0, ix1) + 0.5, np.arange(iy0, iy1) + 0.5
+
+
+def _max_into(canvas: np.ndarray, win: tuple[int, int, int, int], values: np.ndarray) -> None:
+    ix0, iy0, ix1, iy1 = win
+    np.maximum(canvas[iy0:iy1, ix0:ix1], values, out=canvas[iy0:iy1, ix0:ix1])
+
+
+def image_bundle(linear_rgb: np.ndarray) -> FrameBundle:
+    """A color-only bundle for a plain frame (anime2anime)."""
+    h, w = linear_rgb.shape[:2]
+    return FrameBundle(width=w, height=h, color=np.ascontiguousarray(linear_rgb, np.float32))

@@ -1,0 +1,255 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Inference: FrameBundles or plain frames in, stylized linear RGB frames out.
+
+``python -m mmd2anime.neural.stylize --style PACK (--bundle DIR_OR_NPZ | --input
+DIR_OR_IMAGE) --out DIR [--device auto|cuda|mps|cpu] [--tile N]`` writes one sRGB 8-bit PNG
+per frame. Frames above a pixel budget are cut into overlapping tiles blended with feathered
+weights, so a 4K frame runs in bounded memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..bundle import FrameBundle
+from . import inputs, temporal
+from .pack import StylePackError, load_pack
+
+PIXEL_BUDGET = 1024 * 1024  # above this, a frame is tiled
+DEFAULT_TILE = 512
+TILE_OVERLAP = 64  # about twice the generator's receptive radius
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".exr")
+
+
+def resolve_device(name: str = "auto") -> torch.device:
+    """``auto``: CUDA, then MPS, then CPU. Asking for an absent device raises ValueError."""
+    cuda = torch.cuda.is_available()
+    mps = getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()
+    if name == "auto":
+        name = "cuda" if cuda else "mps" if mps else "cpu"
+    if name not in ("cuda", "mps", "cpu"):
+        raise ValueError(f"unknown device {name!r} (auto, cuda, mps or cpu)")
+    if (name == "cuda" and not cuda) or (name == "mps" and not mps):
+        raise ValueError(f"device {name!r} is not available here")
+    return torch.device(name)
+
+
+class Stylizer:
+    """Load a style pack once; call with bundles or linear RGB arrays (H x W x 3)."""
+
+    def __init__(
+        self,
+        pack: str | Path,
+        device: str = "auto",
+        tile: int | None = None,
+        batch_size: int = 4,
+        temporal_strength: float = temporal.DEFAULT_STRENGTH,
+    ):
+        self.device = resolve_device(device)
+        if self.device.type == "cpu":
+            # Leave a core to Blender's UI and the OS.
+            torch.set_num_threads(max(1, (os.cpu_count() or 2) - 1))
+        self.model, self.meta = load_pack(pack, self.device)
+        self.half = self.device.type == "cuda"
+        if self.half:
+            self.model = self.model.half()
+        # channels_last speeds up depthwise convolutions on CPU and tensor cores on CUDA.
+        self.model = self.model.to(memory_format=torch.channels_last)
+        self.tile = tile
+        self.batch_size = max(1, batch_size)
+        self.temporal_strength = temporal_strength
+
+    def __call__(
+        self, frames: Sequence[FrameBundle | np.ndarray], temporal_blend: bool = True
+    ) -> list[np.ndarray]:
+        """Stylized H x W x 3 linear float32 frames, in order. Consecutive bundles with
+        ``motion_prev`` are blended with their warped predecessor unless ``temporal_blend``
+        is False. Raises ValueError for a malformed bundle or array."""
+        bundles = [f if isinstance(f, FrameBundle) else inputs.image_bundle(f) for f in frames]
+        for i, bundle in enumerate(bundles):
+            try:
+                bundle.validate()
+            except ValueError as exc:
+                raise ValueError(f"frame {i}: {exc}") from None
+        outputs: list[np.ndarray | None] = [None] * len(bundles)
+        batch: list[int] = []
+        for i, bundle in enumerate(bundles):
+            if self._needs_tiles(bundle):
+                outputs[i] = self._tiled(bundle)
+                continue
+            size = (bundle.width, bundle.height)
+            if batch and (bundles[batch[0]].width, bundles[batch[0]].height) != size:
+                self._run_batch(bundles, batch, outputs)
+            batch.append(i)
+            # Batches stay within the pixel budget, like tiles.
+            limit = min(self.batch_size, max(1, PIXEL_BUDGET // (size[0] * size[1])))
+            if len(batch) >= limit:
+                self._run_batch(bundles, batch, outputs)
+        self._run_batch(bundles, batch, outputs)
+        if temporal_blend and self.temporal_strength > 0:
+            return temporal.stabilize(outputs, bundles, self.temporal_strength)
+        return outputs
+
+    def _needs_tiles(self, bundle: FrameBundle) -> bool:
+        tile = self.tile or DEFAULT_TILE
+        if self.tile is not None:
+            return bundle.width > tile or bundle.height > tile
+        return bundle.width * bundle.height > PIXEL_BUDGET
+
+    def _run_batch(self, bundles: list[FrameBundle], batch: list[int], outputs: list) -> None:
+        if not batch:
+            return
+        x = np.stack([inputs.build_inputs(bundles[i]) for i in batch])
+        for i, out in zip(batch, self._forward(x), strict=True):
+            outputs[i] = out
+        batch.clear()
+
+    @torch.inference_mode()
+    def _forward(self, x: np.ndarray) -> np.ndarray:
+        """(B, C, h, w) inputs -> (B, h, w, 3) linear RGB; pads to multiples of 4."""
+        h, w = x.shape[-2:]
+        t = torch.from_numpy(x).to(self.device)
+        t = t.half() if self.half else t
+        pad_h, pad_w = -h % 4, -w % 4
+        if pad_h or pad_w:
+            t = F.pad(t, (0, pad_w, 0, pad_h), mode="replicate")
+        t = t.contiguous(memory_format=torch.channels_last)
+        y = self.model(t)[..., :h, :w].float().permute(0, 2, 3, 1).cpu().numpy()
+        return inputs.srgb_to_linear((y + 1) / 2).astype(np.float32)
+
+    def _tiled(self, bundle: FrameBundle) -> np.ndarray:
+        tile = self.tile or DEFAULT_TILE
+        overlap = min(TILE_OVERLAP, tile // 4)
+        ref = inputs.depth_reference(bundle)
+        acc = np.zeros((bundle.height, bundle.width, 3), np.float32)
+        weight = np.zeros((bundle.height, bundle.width, 1), np.float32)
+        for y0 in _tile_starts(bundle.height, tile, overlap):
+            for x0 in _tile_starts(bundle.width, tile, overlap):
+                y1, x1 = min(y0 + tile, bundle.height), min(x0 + tile, bundle.width)
+                x = inputs.build_inputs(bundle, (x0, y0, x1, y1), depth_ref=ref)[None]
+                out = self._forward(x)[0]
+                wy = _feather(y1 - y0, overlap, y0 > 0, y1 < bundle.height)
+                wx = _feather(x1 - x0, overlap, x0 > 0, x1 < bundle.width)
+                wt = (wy[:, None] * wx[None, :])[..., None]
+                acc[y0:y1, x0:x1] += out * wt
+                weight[y0:y1, x0:x1] += wt
+        return acc / np.maximum(weight, 1e-8)
+
+
+def _tile_starts(size: int, tile: int, overlap: int) -> list[int]:
+    if size <= tile:
+        return [0]
+    step = tile - overlap
+    starts = list(range(0, size - tile, step))
+    return starts + [size - tile]
+
+
+def _feather(length: int, overlap: int, ramp_start: bool, ramp_end: bool) -> np.ndarray:
+    """1 inside, a linear ramp over ``overlap`` pixels on sides shared with another tile.
+    Ramps never reach 0 so every pixel keeps some weight."""
+    w = np.ones(length, np.float32)
+    ramp = (np.arange(overlap, dtype=np.float32) + 0.5) / overlap
+    n = min(overlap, length)
+    if ramp_start:
+        w[:n] = np.minimum(w[:n], ramp[:n])
+    if ramp_end:
+        w[length - n :] = np.minimum(w[length - n :], ramp[:n][::-1])
+    return w
+
+
+def load_image(path: str | Path) -> np.ndarray:
+    """A picture file as H x W x 3 linear float32 (8/16-bit sRGB or linear EXR)."""
+    import cv2
+
+    path = Path(path)
+    image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED | cv2.IMREAD_ANYDEPTH)
+    if image is None:
+        raise ValueError(f"{path}: not a readable image")
+    if image.ndim == 2:
+        image = image[..., None].repeat(3, axis=-1)
+    image = image[..., :3][..., ::-1]  # BGR(A) -> RGB
+    if image.dtype == np.uint8:
+        return inputs.srgb_to_linear(image / 255.0).astype(np.float32)
+    if image.dtype == np.uint16:
+        return inputs.srgb_to_linear(image / 65535.0).astype(np.float32)
+    return np.ascontiguousarray(image, np.float32)  # float files (EXR) are linear already
+
+
+def write_png(path: str | Path, linear: np.ndarray) -> Path:
+    """Write linear RGB as an sRGB 8-bit PNG."""
+    import cv2
+
+    path = Path(path)
+    srgb = np.round(inputs.linear_to_srgb(linear) * 255).astype(np.uint8)
+    if not cv2.imwrite(str(path), np.ascontiguousarray(srgb[..., ::-1])):
+        raise OSError(f"{path}: could not write PNG")
+    return path
+
+
+def _collect(path: Path, bundles: bool) -> list[Path]:
+    if not path.exists():
+        raise ValueError(f"{path}: no such file or folder")
+    if path.is_file():
+        return [path]
+    pattern = ("*.npz",) if bundles else tuple(f"*{s}" for s in IMAGE_SUFFIXES)
+    found = sorted(p for pat in pattern for p in path.glob(pat))
+    if not found:
+        kind = "FrameBundle .npz files" if bundles else "images"
+        raise ValueError(f"{path}: holds no {kind}")
+    return found
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, exit 2, no usage dump
+        print(f"error: {message}", file=sys.stderr)
+        sys.exit(2)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="python -m mmd2anime.neural.stylize", description=__doc__.split("\n")[0])
+    p.add_argument("--style", required=True, help="style pack (.safetensors)")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--bundle", help="FrameBundle .npz or a folder of them")
+    source.add_argument("--input", help="an image or a folder of images (anime2anime)")
+    p.add_argument("--out", required=True, help="output folder for PNGs")
+    p.add_argument("--device", default="auto", choices=("auto", "cuda", "mps", "cpu"))
+    p.add_argument("--tile", type=int, default=None, help="tile size in pixels (default: auto)")
+    p.add_argument("--batch", type=int, default=4, help="frames per forward pass")
+    p.add_argument("--no-temporal", action="store_true", help="no motion-vector blending")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.tile is not None and args.tile < 16:
+        print("error: --tile must be at least 16 pixels", file=sys.stderr)
+        return 2
+    try:
+        stylizer = Stylizer(args.style, args.device, args.tile, args.batch)
+        if args.bundle:
+            loaded = [(FrameBundle.load(p), p) for p in _collect(Path(args.bundle), True)]
+            loaded.sort(key=lambda pair: pair[0].frame)
+            frames, paths = [b for b, _ in loaded], [p for _, p in loaded]
+        else:
+            paths = _collect(Path(args.input), bundles=False)
+            frames = [load_image(p) for p in paths]
+        out_dir = Path(args.out)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for path, image in zip(paths, stylizer(frames, not args.no_temporal), strict=True):
+            print(write_png(out_dir / f"{path.stem}.png", image))
+    except (StylePackError, ValueError, OSError, RuntimeError) as exc:
+        print(f"error: {exc}".splitlines()[0], file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
