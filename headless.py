@@ -42,11 +42,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("scene", nargs="?", help=".blend file to render (never overwritten)")
     parser.add_argument("--out", default="out/render", help="output folder (default out/render)")
     parser.add_argument("--frames", type=_frames, help="frame range A-B (default: current frame)")
-    parser.add_argument("--engine", choices=sorted(ENGINES), default="workbench")
+    parser.add_argument("--engine", choices=sorted(ENGINES), help="default: the scene's engine")
     parser.add_argument("--resolution", type=_resolution, help="WxH in pixels")
     parser.add_argument("--style", default="default", help="style pack file, 'default' or 'none'")
-    parser.add_argument("--look", help="toon look name")
+    parser.add_argument("--look", help="toon look applied to every MMD model before rendering")
+    parser.add_argument("--no-temporal", action="store_true", help="no motion-vector blending")
     parser.add_argument("--demo", action="store_true", help="no scene: the built-in demo shot")
+    parser.add_argument("--pose", default="standing", help="library pose of the --demo mannequin")
+    parser.add_argument("--storyboard", action="store_true", help="also write a storyboard sheet")
+    parser.add_argument("--paper", choices=["A4", "B4"], default="A4", help="storyboard paper")
+    parser.add_argument(
+        "--dataset", type=int, metavar="N", help="write N random training layouts instead"
+    )
     return parser
 
 
@@ -60,35 +67,21 @@ def _open_scene(path: str) -> None:
     blend = Path(path)
     if not blend.is_file():
         raise FileNotFoundError(f"{blend}: no such .blend file")
-    bpy.ops.wm.open_mainfile(filepath=str(blend.resolve()), load_ui=False)
+    try:
+        bpy.ops.wm.open_mainfile(filepath=str(blend.resolve()), load_ui=False)
+    except RuntimeError as exc:
+        raise RuntimeError(f"{blend}: cannot open ({str(exc).strip().splitlines()[-1]})") from None
 
 
-def _demo_scene() -> list[str]:
-    """A framed camera and a light over a stand-in puppet; returns what is still missing."""
-    import bpy
+def _timed(timings: dict, step: str):
+    class _Timer:
+        def __enter__(self):
+            self.t0 = time.perf_counter()
 
-    bpy.ops.wm.read_homefile(use_empty=True, use_factory_startup=True)
-    scene = bpy.context.scene
-    mesh = bpy.data.meshes.new("stand_in")
-    import bmesh
+        def __exit__(self, *exc):
+            timings[step] = timings.get(step, 0.0) + time.perf_counter() - self.t0
 
-    bm = bmesh.new()
-    bmesh.ops.create_uvsphere(bm, u_segments=24, v_segments=12, radius=0.5)
-    bm.to_mesh(mesh)
-    bm.free()
-    obj = bpy.data.objects.new("stand_in", mesh)
-    scene.collection.objects.link(obj)
-    cam = bpy.data.objects.new("Camera", bpy.data.cameras.new("Camera"))
-    cam.location = (0.0, -3.0, 0.0)
-    cam.rotation_euler = (1.5708, 0.0, 0.0)
-    scene.collection.objects.link(cam)
-    scene.camera = cam
-    return [
-        "mannequin and pose library (MMD issue)",
-        "toon looks",
-        "layout passes",
-        "neural stylizer",
-    ]
+    return _Timer()
 
 
 def run(args: argparse.Namespace) -> dict:
@@ -96,28 +89,69 @@ def run(args: argparse.Namespace) -> dict:
 
     out = Path(args.out).resolve()
     timings: dict[str, float] = {}
-    t0 = time.perf_counter()
-    missing: list[str] = []
-    if args.demo:
-        missing = _demo_scene()
-    elif args.scene:
-        _open_scene(args.scene)
-    scene = bpy.context.scene
-    timings["scene"] = time.perf_counter() - t0
-    if scene.camera is None:
-        raise RuntimeError(f"scene {scene.name!r} has no camera: add one and make it active")
-    scene.render.engine = ENGINES[args.engine]
-    if args.resolution:
-        scene.render.resolution_x, scene.render.resolution_y = args.resolution
-        scene.render.resolution_percentage = 100
-    out.mkdir(parents=True, exist_ok=True)
-    t1 = time.perf_counter()
-    frame_path = out / "color.png"
-    scene.render.filepath = str(frame_path)
-    scene.render.image_settings.file_format = "PNG"
-    bpy.ops.render.render(write_still=True)
-    timings["render"] = time.perf_counter() - t1
-    return {"written": [str(frame_path)], "missing": missing, "timings": timings}
+    written: list[str] = []
+    if args.dataset is not None:
+        from .layout.dataset import write_dataset
+
+        size = args.resolution or (256, 256)
+        with _timed(timings, "dataset"):
+            manifest = write_dataset(out, args.dataset, size=size)
+        written.append(str(out / "manifest.json"))
+        return {"written": written, "timings": timings, "frames": len(manifest.get("samples", []))}
+
+    with _timed(timings, "scene"):
+        if args.demo:
+            from .demo_scene import build_demo_shot
+
+            bpy.ops.wm.read_homefile(use_empty=True, use_factory_startup=True)
+            scene = bpy.context.scene
+            scene.render.resolution_x, scene.render.resolution_y = args.resolution or (512, 512)
+            scene.render.resolution_percentage = 100
+            scene.render.engine = ENGINES[args.engine or "cycles"]
+            build_demo_shot(scene, args.pose)
+        elif args.scene:
+            _open_scene(args.scene)
+        scene = bpy.context.scene
+        if scene.camera is None:
+            raise RuntimeError(f"scene {scene.name!r} has no camera: add one and make it active")
+        if args.engine:
+            scene.render.engine = ENGINES[args.engine]
+        if args.resolution:
+            scene.render.resolution_x, scene.render.resolution_y = args.resolution
+            scene.render.resolution_percentage = 100
+        if scene.render.engine == "CYCLES":
+            scene.cycles.samples = min(scene.cycles.samples, 16)
+    if args.look or args.demo:
+        from .armatures import mmd_armatures
+        from .shaders.apply import apply_look
+        from .shaders.looks import load_look
+
+        with _timed(timings, "look"):
+            apply_look(mmd_armatures(scene), load_look(args.look or "pastel"), scene)
+
+    from .shot import ShotSettings, run_shot
+
+    first, last = args.frames or (scene.frame_current, scene.frame_current)
+    settings = ShotSettings(
+        out_dir=out,
+        frames=list(range(first, last + 1)),
+        style=None if args.style == "none" else args.style,
+        temporal=not args.no_temporal,
+    )
+    with _timed(timings, "shot"):
+        manifest = run_shot(scene, settings)
+    for frame in manifest["frames"]:
+        written += [str(out / f) for f in frame["files"]]
+        for step, seconds in frame["seconds"].items():
+            timings[step] = timings.get(step, 0.0) + seconds
+    written.append(str(out / "manifest.json"))
+    if args.storyboard or args.demo:
+        from .storyboard.export import export_storyboard
+
+        with _timed(timings, "storyboard"):
+            written += [str(p) for p in export_storyboard(scene, out / "storyboard",
+                                                            paper=args.paper)]  # fmt: skip
+    return {"written": written, "timings": timings, "frames": len(manifest["frames"])}
 
 
 def main(argv: list[str]) -> int:
@@ -125,6 +159,13 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)  # exits with code 2 on bad arguments
     if args.demo and args.scene:
         parser.error("--demo builds its own scene; do not pass a .blend as well")
+    if args.style != "none":
+        from .shot import resolve_style
+
+        try:
+            resolve_style(args.style)
+        except FileNotFoundError as exc:
+            parser.error(f"--style: {exc}")
     try:
         result = run(args)
     except Exception as exc:  # one clear line for the user, not a traceback
@@ -132,8 +173,7 @@ def main(argv: list[str]) -> int:
         return 1
     for path in result["written"]:
         _log(f"wrote {path}")
+    _log(f"{result['frames']} frame(s); seconds per step:")
     for step, seconds in result["timings"].items():
-        _log(f"{step}: {seconds:.2f} s")
-    for gap in result["missing"]:
-        _log(f"not yet available: {gap}")
+        _log(f"  {step}: {seconds:.2f}")
     return 0

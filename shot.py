@@ -20,6 +20,26 @@ import numpy as np
 
 from .bundle import FrameBundle
 
+PACKS_DIR = Path(__file__).resolve().parent / "neural" / "packs"
+# The shipped packs in order of preference for "default"; the untrained one keeps the
+# pipeline running until trained packs exist.
+DEFAULT_PACKS = ("pastel.safetensors", "vivid.safetensors", "initialized.safetensors")
+
+
+def resolve_style(style: str) -> Path:
+    """A style pack path from a name or path; "default" is the best shipped pack."""
+    if style == "default":
+        for name in DEFAULT_PACKS:
+            if (PACKS_DIR / name).is_file():
+                return PACKS_DIR / name
+        raise FileNotFoundError(f"no style pack shipped in {PACKS_DIR}")
+    path = Path(style)
+    if not path.is_file() and (PACKS_DIR / f"{style}.safetensors").is_file():
+        return PACKS_DIR / f"{style}.safetensors"
+    if not path.is_file():
+        raise FileNotFoundError(f"{style}: no such style pack")
+    return path
+
 
 @dataclass
 class ShotSettings:
@@ -67,10 +87,9 @@ class ShotRunner:
         """Load the style pack once (torch); any thread."""
         if self.settings.style is None or self.stylizer is not None:
             return
-        from .neural.stylize import Stylizer, default_pack_path
+        from .neural.stylize import Stylizer
 
-        pack = default_pack_path() if self.settings.style == "default" else self.settings.style
-        self.stylizer = Stylizer(pack, device=self.settings.device)
+        self.stylizer = Stylizer(resolve_style(self.settings.style), device=self.settings.device)
 
     def render_layout(self, frame: int) -> tuple[FrameBundle, float]:
         """Main thread: the frame's FrameBundle from one render (its EXR kept if asked)."""
