@@ -1,0 +1,155 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Apply a look to MMD models non-destructively, and revert it exactly.
+
+What apply changes, and where it remembers the original (all in ID properties, so it is saved
+with the .blend and follows undo):
+- each material slot gets a toon copy; ``obj[APPLIED_KEY]["materials"]`` lists the original
+  material name per slot ("" for an empty slot). Original materials are never edited.
+- the outline adds one material slot at the end and a Solidify modifier; their index and name
+  are recorded too.
+- the scene's world and view transform (flat toon colors need "Standard"); recorded in
+  ``scene[SCENE_KEY]`` the first time a look is applied.
+Revert puts the same datablocks back into the same slots, removes what apply added and deletes
+toon copies nobody uses any more.
+"""
+
+from __future__ import annotations
+
+import bpy
+from mathutils import Vector
+
+from .. import armatures
+from . import outline, toon
+from .looks import category_of, srgb_to_linear
+
+APPLIED_KEY = "mmd2anime_look"
+SCENE_KEY = "mmd2anime_look_scene"
+WORLD_NAME = "MMD2Anime Look World"
+
+
+def look_targets(objects: list[bpy.types.Object]) -> list[bpy.types.Object]:
+    """The mesh objects a look applies to: child meshes of MMD armatures/roots, plus meshes."""
+    found: dict[str, bpy.types.Object] = {}
+    for obj in objects:
+        if obj.type == "MESH":
+            found[obj.name] = obj
+        elif armatures.is_mmd_armature(obj) or armatures.is_mmd_root(obj):
+            for child in obj.children_recursive:
+                if child.type == "MESH" and not _is_helper(child):
+                    found[child.name] = child
+    return sorted(found.values(), key=lambda o: o.name)
+
+
+def _is_helper(obj: bpy.types.Object) -> bool:
+    # mmd_tools' rigid bodies and joints are meshes hidden from render.
+    return obj.hide_render
+
+
+def _model_height(objects: list[bpy.types.Object]) -> float:
+    zs = [(o.matrix_world @ Vector(corner)).z for o in objects for corner in o.bound_box]
+    return (max(zs) - min(zs)) or 1.0 if zs else 1.0
+
+
+def _original_name(material: bpy.types.Material | None) -> str:
+    if material is None:
+        return ""
+    return str(material.get(toon.TOON_OF_KEY, material.name))
+
+
+def apply_look(objects: list[bpy.types.Object], look: dict, scene: bpy.types.Scene) -> int:
+    """Apply ``look`` to the given mesh objects (see look_targets); returns how many."""
+    revert_look(objects, scene=None)
+    _remember_scene(scene)
+    toon.set_light_direction(scene)
+    height = _model_height(objects)
+    copies: dict[str, bpy.types.Material] = {}
+    for obj in objects:
+        names = [_original_name(slot.material) for slot in obj.material_slots]
+        record = {"look": look["name"], "materials": names, "outline_slot": -1, "modifiers": []}
+        for slot, name in zip(obj.material_slots, names, strict=True):
+            if slot.material is None:
+                continue
+            original = bpy.data.materials.get(name)
+            if name not in copies:
+                copies[name] = toon.make_toon_material(original, look, category_of(name))
+            slot.material = copies[name]
+        if look["line"]["enabled"] and look["line"]["width"] > 0 and obj.material_slots:
+            modifier = outline.add_outline(obj, look, height)
+            record["outline_slot"] = len(obj.material_slots) - 1
+            record["modifiers"] = [modifier.name]
+        obj[APPLIED_KEY] = record
+    _set_scene_look(scene, look)
+    return len(objects)
+
+
+def revert_look(objects: list[bpy.types.Object], scene: bpy.types.Scene | None) -> int:
+    """Undo apply_look on these objects (and the scene settings, when given); returns how many."""
+    reverted = 0
+    dropped: set[bpy.types.Material] = set()
+    for obj in objects:
+        record = obj.get(APPLIED_KEY)
+        if record is None:
+            continue
+        for name in record["modifiers"]:
+            modifier = obj.modifiers.get(name)
+            if modifier is not None:
+                obj.modifiers.remove(modifier)
+        slot_index = record["outline_slot"]
+        if 0 <= slot_index < len(obj.data.materials):
+            dropped.add(obj.data.materials[slot_index])
+            obj.data.materials.pop(index=slot_index)
+        for slot, name in zip(obj.material_slots, record["materials"], strict=False):
+            if slot.material is not None and slot.material.get(toon.TOON_OF_KEY) is not None:
+                dropped.add(slot.material)
+            slot.material = bpy.data.materials.get(name) if name else None
+        del obj[APPLIED_KEY]
+        reverted += 1
+    for material in dropped:
+        if material is not None and material.users == 0:
+            bpy.data.materials.remove(material)
+    if scene is not None:
+        _restore_scene(scene)
+    return reverted
+
+
+def _remember_scene(scene: bpy.types.Scene) -> None:
+    if scene.get(SCENE_KEY) is None:
+        scene[SCENE_KEY] = {
+            "world": scene.world.name if scene.world else "",
+            "view_transform": scene.view_settings.view_transform,
+            "look": scene.view_settings.look,
+        }
+
+
+def _set_scene_look(scene: bpy.types.Scene, look: dict) -> None:
+    world = bpy.data.worlds.get(WORLD_NAME) or bpy.data.worlds.new(WORLD_NAME)
+    world.color = srgb_to_linear(look["background"])
+    tree = world.node_tree
+    if tree is not None:
+        background = next((n for n in tree.nodes if n.bl_idname == "ShaderNodeBackground"), None)
+        if background is not None:
+            background.inputs["Color"].default_value = (*world.color, 1.0)
+            background.inputs["Strength"].default_value = 1.0
+    scene.world = world
+    scene.view_settings.view_transform = "Standard"  # flat colors stay the designed colors
+    scene.view_settings.look = "None"
+    scene[SCENE_KEY]["name"] = look["name"]
+
+
+def _restore_scene(scene: bpy.types.Scene) -> None:
+    saved = scene.get(SCENE_KEY)
+    if saved is None:
+        return
+    scene.world = bpy.data.worlds.get(saved["world"]) if saved["world"] else None
+    scene.view_settings.view_transform = saved["view_transform"]
+    scene.view_settings.look = saved["look"]
+    del scene[SCENE_KEY]
+    world = bpy.data.worlds.get(WORLD_NAME)
+    if world is not None and world.users == 0:
+        bpy.data.worlds.remove(world)
+
+
+def scene_look_name(scene: bpy.types.Scene) -> str:
+    """The name of the look last applied in this scene, or ""."""
+    saved = scene.get(SCENE_KEY)
+    return str(saved.get("name", "")) if saved is not None else ""
