@@ -83,7 +83,7 @@ def apply_look(objects: list[bpy.types.Object], look: dict, scene: bpy.types.Sce
 
 
 def revert_look(objects: list[bpy.types.Object], scene: bpy.types.Scene | None) -> int:
-    """Undo apply_look on these objects (and the scene settings, when given); returns how many."""
+    """Undo apply_look on these objects (and on the scene, when given); returns how many."""
     reverted = 0
     dropped: set[bpy.types.Material] = set()
     for obj in objects:
@@ -107,7 +107,8 @@ def revert_look(objects: list[bpy.types.Object], scene: bpy.types.Scene | None) 
     for material in dropped:
         if material is not None and material.users == 0:
             bpy.data.materials.remove(material)
-    if scene is not None:
+    # The scene's world and view transform go back once no model in it wears a look.
+    if scene is not None and not any(o.get(APPLIED_KEY) is not None for o in scene.objects):
         _restore_scene(scene)
     return reverted
 
