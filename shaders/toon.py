@@ -202,6 +202,8 @@ def key_light(scene: bpy.types.Scene) -> bpy.types.Object | None:
 
 def set_light_direction(scene: bpy.types.Scene) -> Vector:
     """Write the direction toward the key light into the shared group; returns it."""
+    if scene.view_layers:
+        scene.view_layers[0].update()  # matrix_world is stale after edits through the data API
     light = key_light(scene)
     if light is None:
         direction = _FALLBACK_DIRECTION.copy()

@@ -64,8 +64,8 @@ def build(scene: bpy.types.Scene, size: int = 128) -> bpy.types.Object:
     sun = bpy.data.objects.new("Sun", bpy.data.lights.new("Sun", "SUN"))
     sun.data.energy = 3.0
     scene.collection.objects.link(sun)
-    # Shines from the upper front-left down toward the back-right.
-    sun.rotation_euler = (0.9, 0.0, -0.6)
+    # Shines from the upper left (and a little from the front): about half the head is lit.
+    sun.rotation_euler = (1.15, 0.0, -1.15)
 
     scene.render.resolution_x = scene.render.resolution_y = size
     scene.render.resolution_percentage = 100

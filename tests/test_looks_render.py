@@ -1,0 +1,236 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Looks on rendered pixels: small Cycles renders (1 sample, no pixel filter: flat colors stay
+exactly flat) of a stand-in MMD figure."""
+
+import copy
+
+import cv2
+import numpy as np
+import pytest
+import standin_figure
+
+from mmd2anime.shaders import apply, looks, outline, render_look, toon
+
+
+@pytest.fixture
+def figure(scene):
+    armature = standin_figure.build(scene, size=128)
+    standin_figure.use_cycles(scene)
+    return armature
+
+
+def _srgb8(scene, look=None):
+    if look is None:
+        rgba = render_look.render_rgba(scene)
+        return render_look.to_srgb8(rgba[..., :3]), rgba[..., 3]
+    color, alpha = render_look.render_look(scene, look)
+    return render_look.to_srgb8(color), alpha
+
+
+def _clusters(pixels: np.ndarray, share: float = 0.03) -> list[tuple[int, ...]]:
+    """Colors (8-bit sRGB) covering at least ``share`` of the given pixels."""
+    colors, counts = np.unique(pixels.reshape(-1, 3), axis=0, return_counts=True)
+    return [
+        tuple(int(v) for v in c)
+        for c, n in zip(colors, counts, strict=True)
+        if n >= share * counts.sum()
+    ]
+
+
+def _flat_look(thresholds, **changes):
+    look = copy.deepcopy(looks.load_look("vivid"))
+    look.update(palette_mix=1.0, use_textures=False, bands={"thresholds": thresholds})
+    look["rim"]["strength"] = look["rim"]["hair_strength"] = 0.0
+    look["specular"]["strength"] = 0.0
+    look["line"]["enabled"] = False
+    look["photography"] = copy.deepcopy(looks.DEFAULTS["photography"])
+    look.update(changes)
+    return looks.validate_look(look)
+
+
+def _head_only(scene, figure):
+    for child in figure.children:
+        child.hide_render = child.name != "Head"
+    standin_figure.frame_head(scene)
+    return [o for o in figure.children if o.name == "Head"]
+
+
+def _hex8(hex_color):
+    return tuple(int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
+
+
+@pytest.mark.parametrize("thresholds", [[0.0], [0.35, -0.35]])
+def test_head_shows_the_band_count_the_look_asks_for(scene, figure, thresholds):
+    look = _flat_look(thresholds)
+    apply.apply_look(_head_only(scene, figure), look, scene)
+    image, alpha = _srgb8(scene, look)
+    clusters = _clusters(image[alpha > 0.99])
+    assert len(clusters) == len(thresholds) + 1, clusters
+    # The bands are the designed palette colors (within 8-bit rounding), not just darker.
+    skin = look["palette"]["skin"]
+    expected = [skin["base"], skin["shadow"], skin["deep_shadow"]][: len(thresholds) + 1]
+    for hex_color in expected:
+        assert any(np.abs(np.subtract(c, _hex8(hex_color))).max() <= 2 for c in clusters), (
+            hex_color,
+            clusters,
+        )
+
+
+def test_bands_follow_the_key_light(scene, figure):
+    look = _flat_look([0.0])
+    apply.apply_look(_head_only(scene, figure), look, scene)
+    image, alpha = _srgb8(scene, look)
+    luma = image.mean(axis=2)
+    left, right = luma[:, :64][alpha[:, :64] > 0.99], luma[:, 64:][alpha[:, 64:] > 0.99]
+    assert left.mean() > right.mean() + 20  # sun from the viewer's left
+    sun = scene.objects["Sun"]
+    sun.rotation_euler.z = -sun.rotation_euler.z  # now from the right
+    toon.set_light_direction(scene)
+    image, alpha = _srgb8(scene, look)
+    luma = image.mean(axis=2)
+    left, right = luma[:, :64][alpha[:, :64] > 0.99], luma[:, 64:][alpha[:, 64:] > 0.99]
+    assert right.mean() > left.mean() + 20
+
+
+def test_mmd_toon_texture_is_sampled_by_n_dot_l(scene, figure):
+    head = _head_only(scene, figure)[0]
+    material = head.material_slots[0].material
+    principled = material.node_tree.nodes["Principled BSDF"]
+    principled.inputs["Base Color"].default_value = (1.0, 1.0, 1.0, 1.0)
+    ramp = bpy_image_two_tone()
+    node = material.node_tree.nodes.new("ShaderNodeTexImage")
+    node.name, node.image = "toon", ramp  # unlinked, as importers leave MMD toon textures
+    look = _flat_look([0.0], palette_mix=0.0)
+    apply.apply_look([head], look, scene)
+    image, alpha = _srgb8(scene, look)
+    image = image.astype(int)
+    reddish = (image[..., 0] > 200) & (image[..., 2] < 60) & (alpha > 0.99)
+    bluish = (image[..., 2] > 200) & (image[..., 0] < 60) & (alpha > 0.99)
+    covered = (alpha > 0.99).sum()
+    assert reddish.sum() > 0.2 * covered and bluish.sum() > 0.2 * covered
+    columns = np.arange(image.shape[1])[None, :].repeat(image.shape[0], 0)
+    assert columns[reddish].mean() < columns[bluish].mean()  # lit (red) toward the sun's left
+
+
+def bpy_image_two_tone():
+    import bpy
+
+    image = bpy.data.images.new("toon01.bmp", 4, 32)
+    pixels = np.zeros((32, 4, 4), np.float32)
+    pixels[16:] = (1.0, 0.0, 0.0, 1.0)  # top (v > 0.5): lit
+    pixels[:16] = (0.0, 0.0, 1.0, 1.0)  # bottom: shadow
+    image.pixels.foreach_set(pixels.ravel())
+    return image
+
+
+def test_outlines_trace_the_silhouette(scene, figure):
+    targets = apply.look_targets([figure])
+    look = _flat_look([0.0])
+    look["line"].update(enabled=True, width=0.02)
+    plain, _ = _srgb8(scene, _apply(scene, targets, look, line=False))
+    image, alpha = _srgb8(scene, _apply(scene, targets, look))
+    black = image.max(axis=2) < 40
+    assert not (plain.max(axis=2) < 40).any()
+    background = (alpha < 0.5).astype(np.uint8)
+    near_background = cv2.dilate(background, np.ones((5, 5), np.uint8)) > 0
+    assert black.sum() > 100
+    assert (black & near_background).sum() / black.sum() > 0.6
+    # Most of the silhouette's rim has a line pixel right beside it.
+    rim = (cv2.dilate(background, np.ones((3, 3), np.uint8)) > 0) & (alpha >= 0.5)
+    lined = cv2.dilate(black.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    assert (rim & lined).sum() / rim.sum() > 0.7
+
+
+def _apply(scene, targets, look, line=True):
+    look = copy.deepcopy(look)
+    look["line"]["enabled"] = line
+    apply.apply_look(targets, look, scene)
+    return look
+
+
+def test_storyboard_is_greyscale_with_lines(scene, figure):
+    look = looks.load_look("storyboard")
+    apply.apply_look(apply.look_targets([figure]), look, scene)
+    image, alpha = _srgb8(scene, look)
+    assert np.ptp(image.astype(int), axis=2).max() <= 2
+    assert (image[alpha < 0.5] >= 253).all()  # white paper
+    tones = _clusters(image[alpha > 0.99], share=0.05)
+    assert len(tones) >= 2  # lit and shadow greys
+
+
+def _lab(image8):
+    return cv2.cvtColor(image8.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
+
+
+def test_color_looks_differ_in_palette(scene, figure):
+    targets = apply.look_targets([figure])
+    renders = {}
+    for name in ("pastel", "vivid"):
+        look = looks.load_look(name)
+        apply.apply_look(targets, look, scene)
+        renders[name] = _srgb8(scene, look)
+    (pastel, alpha), (vivid, _) = renders["pastel"], renders["vivid"]
+    mask = alpha > 0.99
+    delta_e = np.linalg.norm(_lab(pastel)[mask] - _lab(vivid)[mask], axis=1).mean()
+    assert delta_e > 15, delta_e
+    saturation = [
+        cv2.cvtColor(img, cv2.COLOR_RGB2HSV)[..., 1][mask].mean() for img in (pastel, vivid)
+    ]
+    assert saturation[1] > saturation[0] + 30  # vivid is the saturated one
+
+
+def test_revert_gives_back_the_original_render_and_materials(scene, figure):
+    import bpy
+
+    targets = apply.look_targets([figure])
+    before_slots = [[s.material.as_pointer() for s in o.material_slots] for o in targets]
+    before_materials = {m.name for m in bpy.data.materials}
+    before_view = scene.view_settings.view_transform
+    original, _ = _srgb8(scene)
+    apply.apply_look(targets, looks.load_look("vivid"), scene)
+    apply.apply_look(targets, looks.load_look("pastel"), scene)  # replaces vivid cleanly
+    assert all(o[apply.APPLIED_KEY]["look"] == "pastel" for o in targets)
+    assert not [m for m in bpy.data.materials if "[vivid]" in m.name]
+    assert all(len(o.modifiers) == 1 for o in targets)
+    assert apply.revert_look(targets, scene) == len(targets)
+    assert [[s.material.as_pointer() for s in o.material_slots] for o in targets] == before_slots
+    assert {m.name for m in bpy.data.materials} == before_materials
+    assert all(not o.modifiers and apply.APPLIED_KEY not in o for o in targets)
+    assert scene.world is None and scene.view_settings.view_transform == before_view
+    reverted, _ = _srgb8(scene)
+    assert np.abs(reverted.astype(int) - original.astype(int)).max() <= 1
+
+
+def test_operators_apply_and_revert_selected_model(scene, figure):
+    import bpy
+
+    targets = apply.look_targets([figure])
+    originals = [o.material_slots[0].material for o in targets]
+    figure.select_set(True)
+    bpy.context.view_layer.objects.active = figure
+    assert bpy.ops.mmd2anime.apply_look(look="storyboard") == {"FINISHED"}
+    for obj, original in zip(targets, originals, strict=True):
+        assert obj.material_slots[0].material != original
+        assert obj.material_slots[0].material[toon.TOON_OF_KEY] == original.name
+        assert obj.material_slots[-1].material.get(outline.OUTLINE_OF_KEY) == "storyboard"
+        assert obj.modifiers[0].name == outline.MODIFIER_NAME
+    assert apply.scene_look_name(scene) == "storyboard"
+    assert bpy.ops.mmd2anime.revert_look() == {"FINISHED"}
+    assert [o.material_slots[0].material for o in targets] == originals
+    assert all(len(o.material_slots) == 1 for o in targets)
+
+
+def test_operators_report_errors_and_leave_scene_alone(scene, figure):
+    import bpy
+
+    for obj in scene.objects:
+        obj.select_set(False)
+    bpy.context.view_layer.objects.active = None
+    names = sorted(m.name for m in bpy.data.materials)
+    with pytest.raises(RuntimeError, match="Select an MMD model or a mesh"):
+        bpy.ops.mmd2anime.apply_look(look="vivid")
+    figure.select_set(True)
+    with pytest.raises(RuntimeError, match="no look applied"):
+        bpy.ops.mmd2anime.revert_look()
+    assert sorted(m.name for m in bpy.data.materials) == names
+    assert all(not o.modifiers for o in scene.objects)
