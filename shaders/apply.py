@@ -56,6 +56,10 @@ def _original_name(material: bpy.types.Material | None) -> str:
     return str(material.get(toon.TOON_OF_KEY, material.name))
 
 
+def _is_outline(material: bpy.types.Material | None) -> bool:
+    return material is not None and material.get(outline.OUTLINE_OF_KEY) is not None
+
+
 def apply_look(objects: list[bpy.types.Object], look: dict, scene: bpy.types.Scene) -> int:
     """Apply ``look`` to the given mesh objects (see look_targets); returns how many."""
     revert_look(objects, scene=None)
@@ -63,10 +67,14 @@ def apply_look(objects: list[bpy.types.Object], look: dict, scene: bpy.types.Sce
     toon.set_light_direction(scene)
     height = _model_height(objects)
     copies: dict[str, bpy.types.Material] = {}
+    outline_slots: dict[int, int] = {}  # mesh pointer -> its outline slot (meshes can be shared)
     for obj in objects:
         names = [_original_name(slot.material) for slot in obj.material_slots]
+        mesh_key = obj.data.as_pointer()
+        if mesh_key in outline_slots:
+            names = names[: outline_slots[mesh_key]]
         record = {"look": look["name"], "materials": names, "outline_slot": -1, "modifiers": []}
-        for slot, name in zip(obj.material_slots, names, strict=True):
+        for slot, name in zip(obj.material_slots, names, strict=False):
             if slot.material is None:
                 continue
             original = bpy.data.materials.get(name)
@@ -74,8 +82,8 @@ def apply_look(objects: list[bpy.types.Object], look: dict, scene: bpy.types.Sce
                 copies[name] = toon.make_toon_material(original, look, category_of(name))
             slot.material = copies[name]
         if look["line"]["enabled"] and look["line"]["width"] > 0 and obj.material_slots:
-            modifier = outline.add_outline(obj, look, height)
-            record["outline_slot"] = len(obj.material_slots) - 1
+            modifier = outline.add_outline(obj, look, height, outline_slots.get(mesh_key))
+            record["outline_slot"] = outline_slots.setdefault(mesh_key, modifier.material_offset)
             record["modifiers"] = [modifier.name]
         obj[APPLIED_KEY] = record
     _set_scene_look(scene, look)
@@ -95,9 +103,11 @@ def revert_look(objects: list[bpy.types.Object], scene: bpy.types.Scene | None) 
             if modifier is not None:
                 obj.modifiers.remove(modifier)
         slot_index = record["outline_slot"]
-        if 0 <= slot_index < len(obj.data.materials):
-            dropped.add(obj.data.materials[slot_index])
-            obj.data.materials.pop(index=slot_index)
+        materials = obj.data.materials
+        # Another object sharing this mesh may have removed the slot already.
+        if 0 <= slot_index < len(materials) and _is_outline(materials[slot_index]):
+            dropped.add(materials[slot_index])
+            materials.pop(index=slot_index)
         for slot, name in zip(obj.material_slots, record["materials"], strict=False):
             if slot.material is not None and slot.material.get(toon.TOON_OF_KEY) is not None:
                 dropped.add(slot.material)

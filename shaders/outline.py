@@ -55,14 +55,17 @@ def outline_material(look: dict) -> bpy.types.Material:
     return material
 
 
-def add_outline(obj: bpy.types.Object, look: dict, model_height: float) -> bpy.types.Modifier:
-    """Append the outline slot and the hull modifier to a mesh object; returns the modifier.
+def add_outline(
+    obj: bpy.types.Object, look: dict, model_height: float, slot: int | None = None
+) -> bpy.types.Modifier:
+    """Append the outline slot (unless ``slot`` says where the shared mesh already has it) and
+    the hull modifier to a mesh object; returns the modifier (``material_offset`` = the slot).
 
     The caller records the slot index and modifier name so revert can remove both.
     """
-    material = outline_material(look)
-    obj.data.materials.append(material)
-    slot = len(obj.material_slots) - 1
+    if slot is None:
+        obj.data.materials.append(outline_material(look))
+        slot = len(obj.data.materials) - 1
     modifier = obj.modifiers.new(MODIFIER_NAME, "SOLIDIFY")
     scale = max(obj.matrix_world.to_scale()) or 1.0
     modifier.thickness = look["line"]["width"] * model_height / scale

@@ -201,6 +201,27 @@ def test_revert_gives_back_the_original_render_and_materials(scene, figure):
     assert np.abs(reverted.astype(int) - original.astype(int)).max() <= 1
 
 
+def test_meshes_shared_between_objects_revert_cleanly(scene, figure):
+    import bpy
+
+    head = scene.objects["Head"]
+    twin = bpy.data.objects.new("HeadTwin", head.data)  # same mesh, so same material slots
+    scene.collection.objects.link(twin)
+    twin.parent = figure
+    original = head.material_slots[0].material
+    targets = apply.look_targets([figure])
+    for name in ("vivid", "storyboard"):
+        apply.apply_look(targets, looks.load_look(name), scene)
+        assert len(head.data.materials) == 2  # one toon slot, one outline slot, not more
+        assert head.modifiers[0].material_offset == twin.modifiers[0].material_offset == 1
+    apply.revert_look(targets, scene)
+    assert list(head.data.materials) == [original]
+    assert not head.modifiers and not twin.modifiers
+    assert not [
+        m for m in bpy.data.materials if toon.TOON_OF_KEY in m or outline.OUTLINE_OF_KEY in m
+    ]
+
+
 def test_operators_apply_and_revert_selected_model(scene, figure):
     import bpy
 
