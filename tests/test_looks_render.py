@@ -112,13 +112,13 @@ def test_mmd_toon_texture_is_sampled_by_n_dot_l(scene, figure):
     assert columns[reddish].mean() < columns[bluish].mean()  # lit (red) toward the sun's left
 
 
-def bpy_image_two_tone():
+def bpy_image_two_tone(lit=(1.0, 0.0, 0.0), shadow=(0.0, 0.0, 1.0)):
     import bpy
 
     image = bpy.data.images.new("toon01.bmp", 4, 32)
     pixels = np.zeros((32, 4, 4), np.float32)
-    pixels[16:] = (1.0, 0.0, 0.0, 1.0)  # top (v > 0.5): lit
-    pixels[:16] = (0.0, 0.0, 1.0, 1.0)  # bottom: shadow
+    pixels[16:] = (*lit, 1.0)  # top (v > 0.5): lit
+    pixels[:16] = (*shadow, 1.0)  # bottom: shadow
     image.pixels.foreach_set(pixels.ravel())
     return image
 
@@ -255,3 +255,57 @@ def test_operators_report_errors_and_leave_scene_alone(scene, figure):
         bpy.ops.mmd2anime.revert_look()
     assert sorted(m.name for m in bpy.data.materials) == names
     assert all(not o.modifiers for o in scene.objects)
+
+
+def _mmd_tools_style_material(name: str, base_image, toon_image):
+    """A material shaped like mmd_tools' (its MMDShaderDev group, images linked into it)."""
+    import bpy
+
+    group = bpy.data.node_groups.get("MMDShaderDev") or bpy.data.node_groups.new(
+        "MMDShaderDev", "ShaderNodeTree"
+    )
+    if not group.interface.items_tree:
+        for socket, kind in (("Diffuse Color", "NodeSocketColor"), ("Alpha", "NodeSocketFloat"),
+                             ("Base Tex", "NodeSocketColor"), ("Base Alpha", "NodeSocketFloat"),
+                             ("Toon Tex", "NodeSocketColor"), ("Sphere Tex", "NodeSocketColor")):  # fmt: skip
+            group.interface.new_socket(socket, in_out="INPUT", socket_type=kind)
+        group.interface.new_socket("Shader", in_out="OUTPUT", socket_type="NodeSocketShader")
+    material = bpy.data.materials.new(name)
+    nodes, links = material.node_tree.nodes, material.node_tree.links
+    nodes.clear()
+    shader = nodes.new("ShaderNodeGroup")
+    shader.name, shader.node_tree = "mmd_shader", group
+    shader.inputs["Diffuse Color"].default_value = (1.0, 1.0, 1.0, 1.0)
+    shader.inputs["Alpha"].default_value = 1.0
+    for image, socket in ((base_image, "Base Tex"), (toon_image, "Toon Tex")):
+        texture = nodes.new("ShaderNodeTexImage")
+        texture.image = image
+        links.new(texture.outputs["Color"], shader.inputs[socket])
+    return material
+
+
+def _flat_image(name, rgb):
+    import bpy
+
+    image = bpy.data.images.new(name, 4, 4)
+    image.pixels.foreach_set(np.tile([*rgb, 1.0], 16).astype(np.float32))
+    return image
+
+
+def test_mmd_tools_materials_keep_their_texture_and_toon_ramp(scene, figure):
+    head = _head_only(scene, figure)[0]
+    base = _flat_image("skin.png", (0.0, 1.0, 0.0))
+    toon_ramp = bpy_image_two_tone(lit=(1.0, 1.0, 1.0), shadow=(0.2, 0.2, 0.2))
+    material = _mmd_tools_style_material("肌", base, toon_ramp)
+    head.material_slots[0].material = material
+    traits = toon.material_traits(material)
+    assert traits["texture"] == base and traits["toon"] == toon_ramp
+    look = _flat_look([0.0], palette_mix=0.0, use_textures=True)
+    apply.apply_look([head], look, scene)
+    image, alpha = _srgb8(scene, look)
+    colors = _clusters(image[alpha > 0.99], share=0.1)
+    # Green texture x (white lit / 0.2 grey shadow) ramp: pure green and a darker green; the
+    # ramp's pixels are sRGB values, so its 0.2 shows as 0.2 x 255 = 51 in the render.
+    assert sorted(colors) == [(0, 51, 0), (0, 255, 0)], colors
+    traits_after = toon.material_traits(material)
+    assert traits_after == traits  # the original material is untouched
