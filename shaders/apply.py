@@ -5,8 +5,8 @@ What apply changes, and where it remembers the original (all in ID properties, s
 with the .blend and follows undo):
 - each material slot gets a toon copy; ``obj[APPLIED_KEY]["materials"]`` lists the original
   material name per slot ("" for an empty slot). Original materials are never edited.
-- the outline adds one material slot at the end and a Solidify modifier; their index and name
-  are recorded too.
+- the outline adds one material slot at the end, a Solidify modifier and, when the look gives
+  materials different line widths, a vertex group; their index and names are recorded too.
 - the scene's world and view transform (flat toon colors need "Standard"); recorded in
   ``scene[SCENE_KEY]`` the first time a look is applied.
 Revert puts the same datablocks back into the same slots, removes what apply added and deletes
@@ -81,7 +81,10 @@ def apply_look(objects: list[bpy.types.Object], look: dict, scene: bpy.types.Sce
             if name not in copies:
                 copies[name] = toon.make_toon_material(original, look, category_of(name))
             slot.material = copies[name]
-        if look["line"]["enabled"] and look["line"]["width"] > 0 and obj.material_slots:
+        widths = [look["line"]["category_widths"][category_of(name)] for name in names if name]
+        if outline.wants_outline(look, widths):
+            group = outline.width_group(obj, widths)
+            record["vertex_group"] = group.name if group is not None else ""
             modifier = outline.add_outline(obj, look, height, outline_slots.get(mesh_key))
             record["outline_slot"] = outline_slots.setdefault(mesh_key, modifier.material_offset)
             record["modifiers"] = [modifier.name]
@@ -102,6 +105,9 @@ def revert_look(objects: list[bpy.types.Object], scene: bpy.types.Scene | None) 
             modifier = obj.modifiers.get(name)
             if modifier is not None:
                 obj.modifiers.remove(modifier)
+        group = obj.vertex_groups.get(record.get("vertex_group", ""))
+        if group is not None:
+            obj.vertex_groups.remove(group)
         slot_index = record["outline_slot"]
         materials = obj.data.materials
         # Another object sharing this mesh may have removed the slot already.

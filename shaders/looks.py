@@ -17,8 +17,8 @@ A look file is a JSON object; every key is optional and falls back to DEFAULTS::
       },                                     # shadow colors are multiplied onto the base
       "rim": {"color": "#ffffff", "width": 0.25, "strength": 0.2, "hair_strength": 0.6},
       "specular": {"strength": 0.0, "size": 0.06},  # anime highlight, palette "highlight"
-      "line": {"enabled": true, "color": "#000000", "width": 0.004},  # width: fraction of
-                                                                      # the model's height
+      "line": {"enabled": true, "color": "#000000", "width": 0.004,  # fraction of the
+               "category_widths": {"eyes": 0.0, "hair": 1.0, ...}},    # model's height
       "background": "#ffffff",
       "photography": {                       # 撮影 pass, see photography.develop
         "bloom": {"strength": 0.0, "radius": 0.02, "threshold": 0.8},
@@ -69,7 +69,12 @@ DEFAULTS: dict = {
     "palette": {category: dict(_GREY) for category in CATEGORIES},
     "rim": {"color": "#ffffff", "width": 0.25, "strength": 0.0, "hair_strength": 0.0},
     "specular": {"strength": 0.0, "size": 0.06},
-    "line": {"enabled": True, "color": "#000000", "width": 0.004},
+    "line": {
+        "enabled": True,
+        "color": "#000000",
+        "width": 0.004,
+        "category_widths": {c: 0.0 if c == "eyes" else 1.0 for c in CATEGORIES},
+    },
     "background": "#ffffff",
     "photography": {
         "bloom": {"strength": 0.0, "radius": 0.02, "threshold": 0.8},

@@ -14,8 +14,9 @@ the silhouette.
 
 Width: the shell thickness is in world units (the look's ``line.width`` is a fraction of the
 model's height), so lines get thinner on screen as the camera moves away, like pen lines on a
-figure drawn smaller. Per-material widths can come from a vertex group (``OUTLINE_GROUP``):
-vertices in it with weight 0 get no outline (eyes, for instance).
+figure drawn smaller. Per-material widths: the look's ``line.category_widths`` (eyes get none
+by default) become a vertex group ``OUTLINE_GROUP`` scaling the hull (a mesh whose materials
+all have width 0 gets no hull); a group of that name the user painted is used as is.
 """
 
 from __future__ import annotations
@@ -27,6 +28,13 @@ from .looks import srgb_to_linear
 MODIFIER_NAME = "MMD2Anime Outline"
 OUTLINE_GROUP = "mmd2anime_outline"
 OUTLINE_OF_KEY = "mmd2anime_outline"  # ID property marking our outline materials
+MIN_WIDTH = 0.2
+
+
+def wants_outline(look: dict, slot_widths: list[float]) -> bool:
+    """Whether a mesh with these per-slot width factors gets a hull at all."""
+    line = look["line"]
+    return line["enabled"] and line["width"] > 0 and any(w > 0 for w in slot_widths)
 
 
 def outline_material(look: dict) -> bpy.types.Material:
@@ -55,13 +63,39 @@ def outline_material(look: dict) -> bpy.types.Material:
     return material
 
 
+def width_group(obj: bpy.types.Object, slot_widths: list[float]) -> bpy.types.VertexGroup | None:
+    """A vertex group scaling the hull per material slot (a vertex takes the widest of its
+    faces), or None when every slot has full width or the user made their own group.
+
+    A zero width inside a mesh that also has lined materials becomes MIN_WIDTH: a hull of zero
+    thickness lies on the surface, and Cycles then renders the surface as transparent as the
+    hull's front faces. A mesh whose slots all have zero width gets no hull (see wants_outline).
+    """
+    if all(w == 1.0 for w in slot_widths) or OUTLINE_GROUP in obj.vertex_groups:
+        return None
+    weights = [0.0] * len(obj.data.vertices)
+    for polygon in obj.data.polygons:
+        index = polygon.material_index
+        width = max(slot_widths[index] if index < len(slot_widths) else 1.0, MIN_WIDTH)
+        for vertex in polygon.vertices:
+            weights[vertex] = max(weights[vertex], width)
+    group = obj.vertex_groups.new(name=OUTLINE_GROUP)
+    by_weight: dict[float, list[int]] = {}
+    for vertex, weight in enumerate(weights):
+        by_weight.setdefault(weight, []).append(vertex)
+    for weight, vertices in by_weight.items():
+        group.add(vertices, weight, "REPLACE")
+    return group
+
+
 def add_outline(
     obj: bpy.types.Object, look: dict, model_height: float, slot: int | None = None
 ) -> bpy.types.Modifier:
     """Append the outline slot (unless ``slot`` says where the shared mesh already has it) and
     the hull modifier to a mesh object; returns the modifier (``material_offset`` = the slot).
 
-    The caller records the slot index and modifier name so revert can remove both.
+    The caller records the slot index and modifier name so revert can remove both; a vertex
+    group from ``width_group`` (made before this call) scales the width per material.
     """
     if slot is None:
         obj.data.materials.append(outline_material(look))
@@ -78,4 +112,5 @@ def add_outline(
     modifier.material_offset = slot
     if OUTLINE_GROUP in obj.vertex_groups:
         modifier.vertex_group = OUTLINE_GROUP
+        modifier.thickness_vertex_group = 0.0  # weight 0: no line at all
     return modifier

@@ -191,7 +191,7 @@ def test_revert_gives_back_the_original_render_and_materials(scene, figure):
     apply.apply_look(targets, looks.load_look("pastel"), scene)  # replaces vivid cleanly
     assert all(o[apply.APPLIED_KEY]["look"] == "pastel" for o in targets)
     assert not [m for m in bpy.data.materials if "[vivid]" in m.name]
-    assert all(len(o.modifiers) == 1 for o in targets)
+    assert all(len(o.modifiers) == (not o.name.startswith("Eye")) for o in targets)
     assert apply.revert_look(targets, scene) == len(targets)
     assert [[s.material.as_pointer() for s in o.material_slots] for o in targets] == before_slots
     assert {m.name for m in bpy.data.materials} == before_materials
@@ -233,6 +233,9 @@ def test_operators_apply_and_revert_selected_model(scene, figure):
     for obj, original in zip(targets, originals, strict=True):
         assert obj.material_slots[0].material != original
         assert obj.material_slots[0].material[toon.TOON_OF_KEY] == original.name
+        if obj.name.startswith("Eye"):  # the look gives eyes no outline
+            assert len(obj.material_slots) == 1 and not obj.modifiers
+            continue
         assert obj.material_slots[-1].material.get(outline.OUTLINE_OF_KEY) == "storyboard"
         assert obj.modifiers[0].name == outline.MODIFIER_NAME
     assert apply.scene_look_name(scene) == "storyboard"
@@ -309,3 +312,45 @@ def test_mmd_tools_materials_keep_their_texture_and_toon_ramp(scene, figure):
     assert sorted(colors) == [(0, 51, 0), (0, 255, 0)], colors
     traits_after = toon.material_traits(material)
     assert traits_after == traits  # the original material is untouched
+
+
+def test_line_width_per_category_leaves_eyes_unlined(scene, figure):
+    from bpy_extras.object_utils import world_to_camera_view
+
+    standin_figure.frame_head(scene)
+    targets = apply.look_targets([figure])
+    eye = scene.objects["Eye.1"]
+    eye.location.y -= 0.05  # stand out of the face, so its outline would show
+    dark = []
+    for eye_width in (1.0, 0.0):
+        look = looks.load_look("storyboard")
+        look["line"]["width"] = 0.01
+        look["line"]["category_widths"]["eyes"] = eye_width
+        apply.apply_look(targets, look, scene)
+        assert bool(eye.modifiers) == (eye_width > 0)  # eyes alone in their mesh: no hull
+        image, _ = _srgb8(scene, look)
+        x, y, _ = world_to_camera_view(scene, scene.camera, eye.matrix_world.translation)
+        cx, cy = int(x * 128), int((1 - y) * 128)
+        around = image[cy - 9 : cy + 10, cx - 9 : cx + 10]
+        dark.append(int((around.max(axis=2) < 40).sum()))
+        assert (np.abs(image[cy, cx].astype(int) - 128) <= 2).all()  # the grey eye still shows
+    assert dark[0] > 10 and dark[1] == 0, dark
+
+
+def test_line_width_per_material_inside_one_mesh(scene, figure):
+    import bpy
+
+    head = scene.objects["Head"]
+    head.data.materials.append(bpy.data.materials["目"])
+    for polygon in head.data.polygons:  # the front-most faces become "eyes"
+        polygon.material_index = int(polygon.center.y < -0.38)
+    look = looks.load_look("storyboard")
+    apply.apply_look([head], look, scene)
+    group = head.vertex_groups["mmd2anime_outline"]
+    front = [v.index for v in head.data.vertices if v.co.y < -0.41]
+    back = [v.index for v in head.data.vertices if v.co.y > 0.0]
+    assert {round(group.weight(i), 3) for i in front} == {outline.MIN_WIDTH}
+    assert {group.weight(i) for i in back} == {1.0}
+    assert head.modifiers[0].vertex_group == group.name
+    apply.revert_look([head], scene)
+    assert "mmd2anime_outline" not in head.vertex_groups and not head.modifiers
