@@ -4,7 +4,7 @@
 import bpy
 
 from .. import preferences
-from ..shaders import apply, looks
+from ..shaders import apply, looks, toon
 
 _enum_items: list[tuple[str, str, str]] = []  # Blender needs the strings kept alive
 
@@ -72,4 +72,19 @@ class MMD2ANIME_OT_revert_look(bpy.types.Operator):
         return {"FINISHED"}
 
 
-CLASSES = (MMD2ANIME_OT_apply_look, MMD2ANIME_OT_revert_look)
+class MMD2ANIME_OT_update_look_light(bpy.types.Operator):
+    """Make the toon bands follow the key light again after moving or rotating it"""
+
+    bl_idname = "mmd2anime.update_look_light"
+    bl_label = "Update Key Light"
+    bl_options = {"REGISTER", "UNDO"}
+
+    def execute(self, context):
+        light = toon.key_light(context.scene)
+        toon.set_light_direction(context.scene)
+        where = f"'{light.name}'" if light is not None else "the default direction (no light)"
+        self.report({"INFO"}, f"Toon bands now lit from {where}")
+        return {"FINISHED"}
+
+
+CLASSES = (MMD2ANIME_OT_apply_look, MMD2ANIME_OT_revert_look, MMD2ANIME_OT_update_look_light)

@@ -19,6 +19,7 @@ class MMD2ANIME_PT_looks(bpy.types.Panel):
         layout.label(text=f"Scene look: {current or 'none'}")
         layout.operator_menu_enum("mmd2anime.apply_look", "look", icon="SHADING_RENDERED")
         layout.operator("mmd2anime.revert_look", icon="LOOP_BACK")
+        layout.operator("mmd2anime.update_look_light", icon="LIGHT_SUN")
 
 
 CLASSES = (MMD2ANIME_PT_looks,)

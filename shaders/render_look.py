@@ -13,7 +13,7 @@ import tempfile
 import bpy
 import numpy as np
 
-from . import photography
+from . import photography, toon
 from .looks import srgb_to_linear
 
 _FAST_TMP = "/dev/shm" if os.path.isdir("/dev/shm") else None
@@ -52,7 +52,12 @@ def render_rgba(scene: bpy.types.Scene) -> np.ndarray:
 
 
 def render_look(scene: bpy.types.Scene, look: dict) -> tuple[np.ndarray, np.ndarray]:
-    """Render with the applied look and develop it: (H x W x 3 linear color, H x W alpha)."""
+    """Render with the applied look and develop it: (H x W x 3 linear color, H x W alpha).
+
+    The key light's direction is read again first, so a light animated or moved since the
+    look was applied still drives the bands.
+    """
+    toon.set_light_direction(scene)
     rgba = render_rgba(scene)
     alpha = np.clip(rgba[..., 3], 0.0, 1.0)
     background = np.asarray(srgb_to_linear(look["background"]), np.float32)
