@@ -3,8 +3,8 @@
 
 What apply changes, and where it remembers the original (all in ID properties, so it is saved
 with the .blend and follows undo):
-- each material slot gets a toon copy; ``obj[APPLIED_KEY]["materials"]`` lists the original
-  material name per slot ("" for an empty slot). Original materials are never edited.
+- each material slot gets a toon copy; ``obj[APPLIED_KEY]["materials"]`` maps slot index ->
+  original material (ID pointers: renames don't break revert). Originals are never edited.
 - the outline adds one material slot at the end, a Solidify modifier and, when the look gives
   materials different line widths, a vertex group; their index and names are recorded too.
 - the scene's world and view transform (flat toon colors need "Standard"); recorded in
@@ -50,10 +50,12 @@ def _model_height(objects: list[bpy.types.Object]) -> float:
     return (max(zs) - min(zs)) or 1.0 if zs else 1.0
 
 
-def _original_name(material: bpy.types.Material | None) -> str:
+def _original(material: bpy.types.Material | None) -> bpy.types.Material | None:
+    """The user's material behind a slot: itself, or the one a toon copy was made from."""
     if material is None:
-        return ""
-    return str(material.get(toon.TOON_OF_KEY, material.name))
+        return None
+    source = material.get(toon.TOON_OF_KEY)
+    return source if isinstance(source, bpy.types.Material) else material
 
 
 def _is_outline(material: bpy.types.Material | None) -> bool:
@@ -66,22 +68,30 @@ def apply_look(objects: list[bpy.types.Object], look: dict, scene: bpy.types.Sce
     _remember_scene(scene)
     toon.set_light_direction(scene)
     height = _model_height(objects)
-    copies: dict[str, bpy.types.Material] = {}
+    copies: dict[int, bpy.types.Material] = {}  # original's pointer -> its toon copy
     outline_slots: dict[int, int] = {}  # mesh pointer -> its outline slot (meshes can be shared)
     for obj in objects:
-        names = [_original_name(slot.material) for slot in obj.material_slots]
+        originals = [_original(slot.material) for slot in obj.material_slots]
         mesh_key = obj.data.as_pointer()
         if mesh_key in outline_slots:
-            names = names[: outline_slots[mesh_key]]
-        record = {"look": look["name"], "materials": names, "outline_slot": -1, "modifiers": []}
-        for slot, name in zip(obj.material_slots, names, strict=False):
-            if slot.material is None:
+            originals = originals[: outline_slots[mesh_key]]
+        record = {
+            "look": look["name"],
+            "slot_count": len(originals),
+            # ID pointers, not names: they survive renames and keep the originals alive.
+            "materials": {str(i): m for i, m in enumerate(originals) if m is not None},
+            "outline_slot": -1,
+            "modifiers": [],
+        }
+        for slot, original in zip(obj.material_slots, originals, strict=False):
+            if original is None:
                 continue
-            original = bpy.data.materials.get(name)
-            if name not in copies:
-                copies[name] = toon.make_toon_material(original, look, category_of(name))
-            slot.material = copies[name]
-        widths = [look["line"]["category_widths"][category_of(name)] for name in names if name]
+            key = original.as_pointer()
+            if key not in copies:
+                copies[key] = toon.make_toon_material(original, look, category_of(original.name))
+            slot.material = copies[key]
+        categories = [category_of(m.name) if m is not None else "other" for m in originals]
+        widths = [look["line"]["category_widths"][c] for c in categories]
         if outline.wants_outline(look, widths):
             group = outline.width_group(obj, widths)
             record["vertex_group"] = group.name if group is not None else ""
@@ -114,10 +124,11 @@ def revert_look(objects: list[bpy.types.Object], scene: bpy.types.Scene | None) 
         if 0 <= slot_index < len(materials) and _is_outline(materials[slot_index]):
             dropped.add(materials[slot_index])
             materials.pop(index=slot_index)
-        for slot, name in zip(obj.material_slots, record["materials"], strict=False):
+        originals = record["materials"]
+        for index, slot in enumerate(obj.material_slots[: record["slot_count"]]):
             if slot.material is not None and slot.material.get(toon.TOON_OF_KEY) is not None:
                 dropped.add(slot.material)
-            slot.material = bpy.data.materials.get(name) if name else None
+            slot.material = originals.get(str(index))
         del obj[APPLIED_KEY]
         reverted += 1
     for material in dropped:

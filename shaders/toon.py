@@ -22,7 +22,7 @@ from .looks import srgb_to_linear
 KEY_LIGHT_GROUP = "MMD2Anime Key Light v1"
 TOON_GROUP = "MMD2Anime Toon v1"
 DIRECTION_NODE = "Light Direction"
-TOON_OF_KEY = "mmd2anime_toon_of"  # ID property on toon copies: the original material's name
+TOON_OF_KEY = "mmd2anime_toon_of"  # ID property on toon copies: the original material (ID)
 _FALLBACK_DIRECTION = Vector((0.4, -0.6, 0.7)).normalized()  # upper front-left, no light found
 
 
@@ -275,7 +275,7 @@ def make_toon_material(
     palette = look["palette"][category]
     source_name = original.name if original is not None else "(empty)"
     material = bpy.data.materials.new(f"{source_name} [{look['name']}]")
-    material[TOON_OF_KEY] = original.name if original is not None else ""
+    material[TOON_OF_KEY] = original if original is not None else ""
     material.surface_render_method = "DITHERED"
     tree = material.node_tree
     tree.nodes.clear()

@@ -186,7 +186,7 @@ def test_revert_gives_back_the_original_render_and_materials(scene, figure):
 
     targets = apply.look_targets([figure])
     before_slots = [[s.material.as_pointer() for s in o.material_slots] for o in targets]
-    before_materials = {m.name for m in bpy.data.materials}
+    before_materials = {m.name.replace("肌", "skin renamed meanwhile") for m in bpy.data.materials}
     before_view = scene.view_settings.view_transform
     original, _ = _srgb8(scene)
     apply.apply_look(targets, looks.load_look("vivid"), scene)
@@ -194,6 +194,7 @@ def test_revert_gives_back_the_original_render_and_materials(scene, figure):
     assert all(o[apply.APPLIED_KEY]["look"] == "pastel" for o in targets)
     assert not [m for m in bpy.data.materials if "[vivid]" in m.name]
     assert all(len(o.modifiers) == (not o.name.startswith("Eye")) for o in targets)
+    bpy.data.materials["肌"].name = "skin renamed meanwhile"
     assert apply.revert_look(targets, scene) == len(targets)
     assert [[s.material.as_pointer() for s in o.material_slots] for o in targets] == before_slots
     assert {m.name for m in bpy.data.materials} == before_materials
@@ -234,7 +235,7 @@ def test_operators_apply_and_revert_selected_model(scene, figure):
     assert bpy.ops.mmd2anime.apply_look(look="storyboard") == {"FINISHED"}
     for obj, original in zip(targets, originals, strict=True):
         assert obj.material_slots[0].material != original
-        assert obj.material_slots[0].material[toon.TOON_OF_KEY] == original.name
+        assert obj.material_slots[0].material[toon.TOON_OF_KEY] == original
         if obj.name.startswith("Eye"):  # the look gives eyes no outline
             assert len(obj.material_slots) == 1 and not obj.modifiers
             continue
