@@ -357,3 +357,24 @@ def test_line_width_per_material_inside_one_mesh(scene, figure):
     assert head.modifiers[0].vertex_group == group.name
     apply.revert_look([head], scene)
     assert "mmd2anime_outline" not in head.vertex_groups and not head.modifiers
+
+
+def test_bad_user_look_is_reported_with_its_file(scene, figure):
+    import os
+    import sys
+
+    import bpy
+    from conftest import ADDON_MODULE
+
+    folder = sys.modules[f"{ADDON_MODULE}.operators.looks"].user_looks_dir()
+    assert folder is not None
+    bad = f"{folder}/broken_test_look.json"
+    with open(bad, "w", encoding="utf-8") as handle:
+        handle.write('{"bands": {"thresholds": "many"}}')
+    try:
+        figure.select_set(True)
+        with pytest.raises(RuntimeError, match=r"broken_test_look\.json: 'bands\.thresholds'"):
+            bpy.ops.mmd2anime.apply_look(look="broken_test_look")
+        assert all(apply.APPLIED_KEY not in o and not o.modifiers for o in scene.objects)
+    finally:
+        os.remove(bad)
