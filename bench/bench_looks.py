@@ -8,6 +8,10 @@ compiles its shaders on the first render). Target: toon / plain <= 1.3.
 
 Run from the repo root: ``.venv/bin/python bench/bench_looks.py [--size 512] [--repeat 3]``.
 The integrator swaps ``standin_figure.build`` for the mannequin once it lands.
+
+Measured here (2 shared CPU cores, software GL, look 'pastel', 512², 3 renders each):
+16 samples: plain 8.3 s, toon 8.6 s, ratio 1.03 (a second run on a busier machine: 0.89);
+64 samples: plain 41.4 s, toon 46.6 s, ratio 1.13. Photography pass: 0.05-0.08 s per frame.
 """
 
 import argparse
