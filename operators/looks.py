@@ -3,23 +3,14 @@
 
 import bpy
 
-from .. import preferences
 from ..shaders import apply, looks, toon
 
 _enum_items: list[tuple[str, str, str]] = []  # Blender needs the strings kept alive
 
 
-def user_looks_dir() -> str | None:
-    """The user's own looks folder (created on demand), or None outside an extension."""
-    try:
-        return bpy.utils.extension_path_user(preferences.PACKAGE, path="looks", create=True)
-    except (ValueError, AttributeError, RuntimeError):
-        return None
-
-
 def _look_items(_self, _context):
     _enum_items.clear()
-    for name in looks.list_looks(user_looks_dir()):
+    for name in looks.list_looks(apply.user_looks_dir()):
         _enum_items.append((name, name.capitalize(), f"Apply the '{name}' look"))
     return _enum_items or [("NONE", "None", "No looks found")]
 
@@ -46,7 +37,7 @@ class MMD2ANIME_OT_apply_look(bpy.types.Operator):
             self.report({"ERROR"}, "Select an MMD model or a mesh to apply a look to")
             return {"CANCELLED"}
         try:
-            look = looks.load_look(self.look, user_looks_dir())
+            look = looks.load_look(self.look, apply.user_looks_dir())
         except looks.LookError as exc:
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}

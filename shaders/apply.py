@@ -18,13 +18,21 @@ from __future__ import annotations
 import bpy
 from mathutils import Vector
 
-from .. import armatures
+from .. import armatures, preferences
 from . import outline, toon
 from .looks import category_of, srgb_to_linear
 
 APPLIED_KEY = "mmd2anime_look"
 SCENE_KEY = "mmd2anime_look_scene"
 WORLD_NAME = "MMD2Anime Look World"
+
+
+def user_looks_dir() -> str | None:
+    """The user's own looks folder (created on demand), or None outside an installed extension."""
+    try:
+        return bpy.utils.extension_path_user(preferences.PACKAGE, path="looks", create=True)
+    except (ValueError, AttributeError, RuntimeError):
+        return None
 
 
 def look_targets(objects: list[bpy.types.Object]) -> list[bpy.types.Object]:

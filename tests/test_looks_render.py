@@ -366,7 +366,7 @@ def test_bad_user_look_is_reported_with_its_file(scene, figure):
     import bpy
     from conftest import ADDON_MODULE
 
-    folder = sys.modules[f"{ADDON_MODULE}.operators.looks"].user_looks_dir()
+    folder = sys.modules[f"{ADDON_MODULE}.shaders.apply"].user_looks_dir()
     assert folder is not None
     bad = f"{folder}/broken_test_look.json"
     with open(bad, "w", encoding="utf-8") as handle:
