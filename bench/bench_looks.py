@@ -1,0 +1,100 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""EEVEE render time of a toon look against plain Principled materials, same scene, same run.
+
+Baseline: the stand-in figure with its Principled BSDF materials (what mmd_tools-style imports
+render with). Measured: the same figure with a look applied (toon group + outline hull), then
+the photography pass on the rendered pixels. Each variant gets a warm-up render first (EEVEE
+compiles its shaders on the first render). Target: toon / plain <= 1.3.
+
+Run from the repo root: ``.venv/bin/python bench/bench_looks.py [--size 512] [--repeat 3]``.
+The integrator swaps ``standin_figure.build`` for the mannequin once it lands.
+
+Measured here (2 shared CPU cores, software GL, look 'pastel', 512², 3 renders each):
+16 samples: plain 8.3 s, toon 8.6 s, ratio 1.03 (a second run on a busier machine: 0.89);
+64 samples: plain 41.4 s, toon 46.6 s, ratio 1.13. Photography pass: 0.05-0.08 s per frame.
+"""
+
+import argparse
+import importlib.util
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _load_package() -> None:
+    spec = importlib.util.spec_from_file_location(
+        "mmd2anime", ROOT / "__init__.py", submodule_search_locations=[str(ROOT)]
+    )
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["mmd2anime"] = module
+    spec.loader.exec_module(module)
+    sys.path.insert(0, str(ROOT / "tests"))
+
+
+def _time_interleaved(bpy, scenes: list[str], repeat: int) -> list[float]:
+    """Seconds per render of each scene, renders interleaved so a busy machine (shared CPUs)
+    slows both variants alike."""
+    for name in scenes:
+        bpy.ops.render.render(scene=name)  # warm-up: shader compilation
+    totals = [0.0] * len(scenes)
+    for _ in range(repeat):
+        for i, name in enumerate(scenes):
+            start = time.perf_counter()
+            bpy.ops.render.render(scene=name)
+            totals[i] += time.perf_counter() - start
+    return [total / repeat for total in totals]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=512)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--look", default="pastel")
+    parser.add_argument("--samples", type=int, default=16, help="EEVEE render samples")
+    args = parser.parse_args()
+    _load_package()
+    import bpy
+    import numpy as np
+    import standin_figure
+
+    from mmd2anime.shaders import apply, looks, photography
+
+    bpy.ops.wm.read_homefile(use_empty=True, use_factory_startup=True)
+    scene = bpy.context.scene
+    standin_figure.build(scene, size=args.size)
+    scene.render.engine = "BLENDER_EEVEE"
+    scene.eevee.taa_render_samples = args.samples
+    scene.render.threads_mode = "FIXED"
+    scene.render.threads = 2
+    # The toon variant is a full copy of the scene, so both stay compiled and can alternate.
+    bpy.ops.scene.new(type="FULL_COPY")
+    toon_scene = bpy.context.scene
+    toon_figure = next(o for o in toon_scene.objects if o.type == "ARMATURE")
+    look = looks.load_look(args.look)
+    apply.apply_look(apply.look_targets([toon_figure]), look, toon_scene)
+    plain, toon = _time_interleaved(bpy, [scene.name, toon_scene.name], args.repeat)
+
+    rng = np.random.default_rng(0)
+    image = rng.random((args.size, args.size, 3), dtype=np.float32)
+    alpha = (rng.random((args.size, args.size)) > 0.5).astype(np.float32)
+    start = time.perf_counter()
+    for _ in range(args.repeat):
+        photography.develop(image, alpha, look["photography"])
+    develop = (time.perf_counter() - start) / args.repeat
+
+    print(
+        f"EEVEE {args.size}x{args.size}, {args.samples} samples, look '{look['name']}', "
+        f"{args.repeat} interleaved renders each"
+    )
+    print(f"plain Principled : {plain:.3f} s/frame (baseline)")
+    print(f"toon look        : {toon:.3f} s/frame  ratio {toon / plain:.2f} (target <= 1.3)")
+    print(
+        f"photography pass : {develop:.3f} s/frame  ratio {develop / plain:.2f} of a plain render"
+    )
+    print(f"toon + photo     : ratio {(toon + develop) / plain:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,191 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Apply a look to MMD models non-destructively, and revert it exactly.
+
+What apply changes, and where it remembers the original (all in ID properties, so it is saved
+with the .blend and follows undo):
+- each material slot gets a toon copy; ``obj[APPLIED_KEY]["materials"]`` maps slot index ->
+  original material (ID pointers: renames don't break revert). Originals are never edited.
+- the outline adds one material slot at the end, a Solidify modifier and, when the look gives
+  materials different line widths, a vertex group; their index and names are recorded too.
+- the scene's world and view transform (flat toon colors need "Standard"); recorded in
+  ``scene[SCENE_KEY]`` the first time a look is applied.
+Revert puts the same datablocks back into the same slots, removes what apply added and deletes
+toon copies nobody uses any more.
+"""
+
+from __future__ import annotations
+
+import bpy
+from mathutils import Vector
+
+from .. import armatures, preferences
+from . import outline, toon
+from .looks import category_of, srgb_to_linear
+
+APPLIED_KEY = "mmd2anime_look"
+SCENE_KEY = "mmd2anime_look_scene"
+WORLD_NAME = "MMD2Anime Look World"
+
+
+def user_looks_dir() -> str | None:
+    """The user's own looks folder (created on demand), or None outside an installed extension."""
+    try:
+        return bpy.utils.extension_path_user(preferences.PACKAGE, path="looks", create=True)
+    except (ValueError, AttributeError, RuntimeError):
+        return None
+
+
+def look_targets(objects: list[bpy.types.Object]) -> list[bpy.types.Object]:
+    """The mesh objects a look applies to: child meshes of MMD armatures/roots, plus meshes."""
+    found: dict[str, bpy.types.Object] = {}
+    for obj in objects:
+        if obj.type == "MESH":
+            found[obj.name] = obj
+        elif armatures.is_mmd_armature(obj) or armatures.is_mmd_root(obj):
+            for child in obj.children_recursive:
+                if child.type == "MESH" and not _is_helper(child):
+                    found[child.name] = child
+    return sorted(found.values(), key=lambda o: o.name)
+
+
+def _is_helper(obj: bpy.types.Object) -> bool:
+    # mmd_tools' rigid bodies and joints are meshes hidden from render.
+    return obj.hide_render
+
+
+def _model_height(objects: list[bpy.types.Object]) -> float:
+    zs = [(o.matrix_world @ Vector(corner)).z for o in objects for corner in o.bound_box]
+    return (max(zs) - min(zs)) or 1.0 if zs else 1.0
+
+
+def _original(material: bpy.types.Material | None) -> bpy.types.Material | None:
+    """The user's material behind a slot: itself, or the one a toon copy was made from."""
+    if material is None:
+        return None
+    source = material.get(toon.TOON_OF_KEY)
+    return source if isinstance(source, bpy.types.Material) else material
+
+
+def _is_outline(material: bpy.types.Material | None) -> bool:
+    return material is not None and material.get(outline.OUTLINE_OF_KEY) is not None
+
+
+def apply_look(objects: list[bpy.types.Object], look: dict, scene: bpy.types.Scene) -> int:
+    """Apply ``look`` to the given mesh objects (see look_targets); returns how many."""
+    revert_look(objects, scene=None)
+    _remember_scene(scene)
+    toon.set_light_direction(scene)
+    height = _model_height(objects)
+    copies: dict[int, bpy.types.Material] = {}  # original's pointer -> its toon copy
+    outline_slots: dict[int, int] = {}  # mesh pointer -> its outline slot (meshes can be shared)
+    for obj in objects:
+        originals = [_original(slot.material) for slot in obj.material_slots]
+        mesh_key = obj.data.as_pointer()
+        if mesh_key in outline_slots:
+            originals = originals[: outline_slots[mesh_key]]
+        record = {
+            "look": look["name"],
+            "slot_count": len(originals),
+            # ID pointers, not names: they survive renames and keep the originals alive.
+            "materials": {str(i): m for i, m in enumerate(originals) if m is not None},
+            "outline_slot": -1,
+            "modifiers": [],
+        }
+        for slot, original in zip(obj.material_slots, originals, strict=False):
+            if original is None:
+                continue
+            key = original.as_pointer()
+            if key not in copies:
+                copies[key] = toon.make_toon_material(original, look, category_of(original.name))
+            slot.material = copies[key]
+        categories = [category_of(m.name) if m is not None else "other" for m in originals]
+        widths = [look["line"]["category_widths"][c] for c in categories]
+        if outline.wants_outline(look, widths):
+            group = outline.width_group(obj, widths)
+            record["vertex_group"] = group.name if group is not None else ""
+            modifier = outline.add_outline(obj, look, height, outline_slots.get(mesh_key))
+            record["outline_slot"] = outline_slots.setdefault(mesh_key, modifier.material_offset)
+            record["modifiers"] = [modifier.name]
+        obj[APPLIED_KEY] = record
+    _set_scene_look(scene, look)
+    return len(objects)
+
+
+def revert_look(objects: list[bpy.types.Object], scene: bpy.types.Scene | None) -> int:
+    """Undo apply_look on these objects (and on the scene, when given); returns how many."""
+    reverted = 0
+    dropped: set[bpy.types.Material] = set()
+    for obj in objects:
+        record = obj.get(APPLIED_KEY)
+        if record is None:
+            continue
+        for name in record["modifiers"]:
+            modifier = obj.modifiers.get(name)
+            if modifier is not None:
+                obj.modifiers.remove(modifier)
+        group = obj.vertex_groups.get(record.get("vertex_group", ""))
+        if group is not None:
+            obj.vertex_groups.remove(group)
+        slot_index = record["outline_slot"]
+        materials = obj.data.materials
+        # Another object sharing this mesh may have removed the slot already.
+        if 0 <= slot_index < len(materials) and _is_outline(materials[slot_index]):
+            dropped.add(materials[slot_index])
+            materials.pop(index=slot_index)
+        originals = record["materials"]
+        for index, slot in enumerate(obj.material_slots[: record["slot_count"]]):
+            if slot.material is not None and slot.material.get(toon.TOON_OF_KEY) is not None:
+                dropped.add(slot.material)
+            slot.material = originals.get(str(index))
+        del obj[APPLIED_KEY]
+        reverted += 1
+    for material in dropped:
+        if material is not None and material.users == 0:
+            bpy.data.materials.remove(material)
+    # The scene's world and view transform go back once no model in it wears a look.
+    if scene is not None and not any(o.get(APPLIED_KEY) is not None for o in scene.objects):
+        _restore_scene(scene)
+    return reverted
+
+
+def _remember_scene(scene: bpy.types.Scene) -> None:
+    if scene.get(SCENE_KEY) is None:
+        scene[SCENE_KEY] = {
+            "world": scene.world.name if scene.world else "",
+            "view_transform": scene.view_settings.view_transform,
+            "look": scene.view_settings.look,
+        }
+
+
+def _set_scene_look(scene: bpy.types.Scene, look: dict) -> None:
+    world = bpy.data.worlds.get(WORLD_NAME) or bpy.data.worlds.new(WORLD_NAME)
+    world.color = srgb_to_linear(look["background"])
+    tree = world.node_tree
+    if tree is not None:
+        background = next((n for n in tree.nodes if n.bl_idname == "ShaderNodeBackground"), None)
+        if background is not None:
+            background.inputs["Color"].default_value = (*world.color, 1.0)
+            background.inputs["Strength"].default_value = 1.0
+    scene.world = world
+    scene.view_settings.view_transform = "Standard"  # flat colors stay the designed colors
+    scene.view_settings.look = "None"
+    scene[SCENE_KEY]["name"] = look["name"]
+
+
+def _restore_scene(scene: bpy.types.Scene) -> None:
+    saved = scene.get(SCENE_KEY)
+    if saved is None:
+        return
+    scene.world = bpy.data.worlds.get(saved["world"]) if saved["world"] else None
+    scene.view_settings.view_transform = saved["view_transform"]
+    scene.view_settings.look = saved["look"]
+    del scene[SCENE_KEY]
+    world = bpy.data.worlds.get(WORLD_NAME)
+    if world is not None and world.users == 0:
+        bpy.data.worlds.remove(world)
+
+
+def scene_look_name(scene: bpy.types.Scene) -> str:
+    """The name of the look last applied in this scene, or ""."""
+    saved = scene.get(SCENE_KEY)
+    return str(saved.get("name", "")) if saved is not None else ""
