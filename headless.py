@@ -121,13 +121,15 @@ def run(args: argparse.Namespace) -> dict:
             scene.render.resolution_percentage = 100
         if scene.render.engine == "CYCLES":
             scene.cycles.samples = min(scene.cycles.samples, 16)
+    look = None
     if args.look or args.demo:
         from .armatures import mmd_armatures
-        from .shaders.apply import apply_look
+        from .shaders.apply import apply_look, look_targets, user_looks_dir
         from .shaders.looks import load_look
 
         with _timed(timings, "look"):
-            apply_look(mmd_armatures(scene), load_look(args.look or "pastel"), scene)
+            look = load_look(args.look or "pastel", user_looks_dir())
+            apply_look(look_targets(mmd_armatures(scene)), look, scene)
 
     from .shot import ShotSettings, run_shot
 
@@ -137,6 +139,7 @@ def run(args: argparse.Namespace) -> dict:
         frames=list(range(first, last + 1)),
         style=None if args.style == "none" else args.style,
         temporal=not args.no_temporal,
+        look=look,
     )
     with _timed(timings, "shot"):
         manifest = run_shot(scene, settings)

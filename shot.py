@@ -49,6 +49,7 @@ class ShotSettings:
     temporal: bool = True
     keep_passes: bool = True
     device: str = "auto"
+    look: dict | None = None  # an applied look: its background and photography pass
 
 
 @dataclass
@@ -98,8 +99,17 @@ class ShotRunner:
 
         t0 = time.perf_counter()
         self.scene.frame_set(frame)
+        look = self.settings.look
+        if look is not None:
+            from .shaders.toon import set_light_direction
+
+            set_light_direction(self.scene)  # the key light may move during the shot
         keep = self.layout_dir / f"{frame:06d}.exr" if self.settings.keep_passes else None
         bundle = render_bundle(self.scene, passes=available_passes(self.scene), keep_exr=keep)
+        if look is not None and bundle.color is not None:
+            from .shaders.photography import develop_look
+
+            bundle.color = develop_look(bundle.color, bundle.alpha, look)
         return bundle, time.perf_counter() - t0
 
     def stylize(self, bundle: FrameBundle) -> tuple[np.ndarray | None, float]:

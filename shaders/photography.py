@@ -151,3 +151,11 @@ def develop_bundle(bundle: FrameBundle, photography: dict) -> np.ndarray:
     if bundle.color is None:
         raise ValueError("develop_bundle: the FrameBundle has no color image")
     return develop(bundle.color, bundle.alpha, photography)
+
+
+def develop_look(premultiplied: np.ndarray, alpha: np.ndarray, look: dict) -> np.ndarray:
+    """A transparent-film render (premultiplied color) over the look's background, developed
+    with the look's photography pass: the finished frame of a look."""
+    background = np.asarray(srgb_to_linear(look["background"]), np.float32)
+    color = premultiplied + (1.0 - alpha[..., None]) * background
+    return develop(color, alpha, look["photography"])

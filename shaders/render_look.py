@@ -14,7 +14,6 @@ import bpy
 import numpy as np
 
 from . import photography, toon
-from .looks import srgb_to_linear
 
 _FAST_TMP = "/dev/shm" if os.path.isdir("/dev/shm") else None
 
@@ -60,9 +59,7 @@ def render_look(scene: bpy.types.Scene, look: dict) -> tuple[np.ndarray, np.ndar
     toon.set_light_direction(scene)
     rgba = render_rgba(scene)
     alpha = np.clip(rgba[..., 3], 0.0, 1.0)
-    background = np.asarray(srgb_to_linear(look["background"]), np.float32)
-    color = rgba[..., :3] + (1.0 - alpha[..., None]) * background
-    return photography.develop(color, alpha, look["photography"]), alpha
+    return photography.develop_look(rgba[..., :3], alpha, look), alpha
 
 
 def to_srgb8(image: np.ndarray) -> np.ndarray:

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """render.py as a user runs it: exit codes, messages, files."""
 
+import json
 import subprocess
 import sys
 
@@ -28,8 +29,71 @@ def test_missing_scene_is_one_clear_line(tmp_path):
     assert not (tmp_path / "o").exists()
 
 
-def test_demo_writes_under_out(tmp_path, requires_egl):
-    result = _render("--demo", "--out", str(tmp_path / "demo"))
+def test_demo_runs_the_whole_chain_under_out(tmp_path):
+    out = tmp_path / "demo"
+    result = _render("--demo", "--out", str(out), "--resolution", "128x128")
     assert result.returncode == 0, result.stderr
-    assert (tmp_path / "demo" / "color.png").stat().st_size > 0
-    assert "wrote" in result.stdout
+    manifest = json.loads((out / "manifest.json").read_text())
+    (frame,) = manifest["frames"]
+    assert "stylized/000001.png" in frame["files"]
+    assert "layout/000001_pose.json" in frame["files"]
+    assert {"layout", "stylize", "write"} <= set(frame["seconds"])
+    for name in frame["files"]:
+        assert (out / name).stat().st_size > 0
+    assert (out / "storyboard" / "storyboard.pdf").is_file()
+    pose = json.loads((out / "layout" / "000001_pose.json").read_text())
+    (person,) = pose["people"]
+    assert sum(c > 0 for c in person["pose_keypoints_2d"][2::3]) >= 14
+    written = [
+        line.split("wrote ", 1)[1] for line in result.stdout.splitlines() if "wrote " in line
+    ]
+    assert written and all(path.startswith(str(out)) for path in written)
+
+
+def test_style_none_skips_the_stylizer(tmp_path):
+    out = tmp_path / "plain"
+    result = _render("--demo", "--out", str(out), "--resolution", "64x64", "--style", "none")
+    assert result.returncode == 0, result.stderr
+    assert not (out / "stylized").exists()
+    assert (out / "layout" / "000001_color.png").is_file()
+
+
+def test_unknown_style_pack_is_a_usage_error(tmp_path):
+    result = _render(
+        "--demo", "--out", str(tmp_path), "--style", str(tmp_path / "nope.safetensors")
+    )
+    assert result.returncode == 2
+    assert "no such style pack" in result.stderr
+
+
+def test_blend_file_is_never_overwritten(tmp_path):
+    import hashlib
+
+    make = (
+        "import sys, bpy; sys.path.insert(0, {root!r}); import render; render._import_package();"
+        "from mmd2anime import demo_scene;"
+        "bpy.ops.wm.read_homefile(use_empty=True, use_factory_startup=True);"
+        "s = bpy.context.scene; s.render.resolution_x = s.render.resolution_y = 64;"
+        "demo_scene.build_demo_shot(s); bpy.ops.wm.save_as_mainfile(filepath={blend!r})"
+    )
+    blend = tmp_path / "shot.blend"
+    subprocess.run(
+        [sys.executable, "-c", make.format(root=str(ROOT), blend=str(blend))],
+        check=True,
+        capture_output=True,
+    )
+    before = hashlib.sha256(blend.read_bytes()).hexdigest()
+    result = _render(
+        str(blend),
+        "--out",
+        str(tmp_path / "o"),
+        "--style",
+        "none",
+        "--look",
+        "vivid",
+        "--engine",
+        "cycles",
+    )
+    assert result.returncode == 0, result.stderr
+    assert hashlib.sha256(blend.read_bytes()).hexdigest() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["o", "shot.blend"]
