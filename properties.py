@@ -27,10 +27,6 @@ class MMD2AnimeSceneSettings(bpy.types.PropertyGroup):
         subtype="FILE_PATH",
         options={"PATH_SUPPORTS_BLEND_RELATIVE"},
     )
-    look: StringProperty(
-        name="Look",
-        description="Toon look applied before stylizing (empty: keep the scene's materials)",
-    )
     temporal: BoolProperty(
         name="Temporal Consistency",
         description="Warp the previous stylized frame with the motion vectors to stop flicker",

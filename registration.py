@@ -2,7 +2,8 @@
 """Registers every Blender class of the extension.
 
 Operator and panel modules are discovered: each module in ``operators/`` and ``panels/``
-exposes a ``CLASSES`` tuple, so adding a feature never edits a central list.
+exposes a ``CLASSES`` tuple (and optionally ``MENUS``: (menu type name, draw function)
+pairs appended to Blender menus), so adding a feature never edits a central list.
 """
 
 import importlib
@@ -14,12 +15,17 @@ import bpy
 from . import operators, panels, preferences, properties
 
 
+def _modules(package: ModuleType) -> list[ModuleType]:
+    infos = sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name)
+    return [importlib.import_module(f"{package.__name__}.{info.name}") for info in infos]
+
+
 def _discover(package: ModuleType) -> list[type]:
-    classes: list[type] = []
-    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"{package.__name__}.{info.name}")
-        classes.extend(getattr(module, "CLASSES", ()))
-    return classes
+    return [cls for module in _modules(package) for cls in getattr(module, "CLASSES", ())]
+
+
+def all_menus() -> list[tuple[str, object]]:
+    return [entry for module in _modules(operators) for entry in getattr(module, "MENUS", ())]
 
 
 def all_classes() -> list[type]:
@@ -43,10 +49,14 @@ def register() -> None:
         bpy.utils.register_class(cls)
         _registered.append(cls)
     properties.attach()
+    for menu, draw in all_menus():
+        getattr(bpy.types, menu).append(draw)
     preferences.apply_site_packages()
 
 
 def unregister() -> None:
+    for menu, draw in all_menus():
+        getattr(bpy.types, menu).remove(draw)
     properties.detach()
     while _registered:
         bpy.utils.unregister_class(_registered.pop())

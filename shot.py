@@ -181,17 +181,21 @@ class ShotRunner:
 def run_shot(
     scene: bpy.types.Scene,
     settings: ShotSettings,
-    progress: Callable[[int, int], None] | None = None,
+    on_frame: Callable[[FrameResult, int, int], None] | None = None,
 ) -> dict:
-    """Synchronously stylize the shot's frames; returns the manifest."""
+    """Synchronously stylize the shot's frames; returns the manifest.
+
+    ``on_frame(result, done, total)`` runs after each frame (progress, previews)."""
     runner = ShotRunner(scene, settings)
     try:
         for i, frame in enumerate(settings.frames):
             bundle, t_layout = runner.render_layout(frame)
             image, t_style = runner.stylize(bundle)
-            runner.finish_frame(frame, bundle, image, {"layout": t_layout, "stylize": t_style})
-            if progress:
-                progress(i + 1, len(settings.frames))
+            result = runner.finish_frame(
+                frame, bundle, image, {"layout": t_layout, "stylize": t_style}
+            )
+            if on_frame:
+                on_frame(result, i + 1, len(settings.frames))
     finally:
         manifest = runner.close()
     return manifest

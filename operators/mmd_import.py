@@ -193,3 +193,16 @@ CLASSES = (
     MMD2ANIME_OT_import_motion,
     MMD2ANIME_OT_add_mannequin,
 )
+
+
+def _import_menu(self, _context) -> None:
+    self.layout.operator(MMD2ANIME_OT_import_model.bl_idname, text="MMD Model (.pmx/.pmd)")
+    self.layout.operator(MMD2ANIME_OT_import_pose.bl_idname, text="MMD Pose (.vpd)")
+    self.layout.operator(MMD2ANIME_OT_import_motion.bl_idname, text="MMD Motion (.vmd)")
+
+
+def _add_menu(self, _context) -> None:
+    self.layout.operator(MMD2ANIME_OT_add_mannequin.bl_idname, icon="OUTLINER_OB_ARMATURE")
+
+
+MENUS = (("TOPBAR_MT_file_import", _import_menu), ("VIEW3D_MT_add", _add_menu))

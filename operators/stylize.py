@@ -7,6 +7,8 @@ from pathlib import Path
 import bpy
 
 from .. import armatures, deps, preferences, properties
+from ..shaders.apply import scene_look_name, user_looks_dir
+from ..shaders.looks import LookError, load_look
 
 
 def _image_for_shot(name: str, pixels_linear) -> bpy.types.Image:
@@ -41,6 +43,10 @@ def _settings(context) -> "object":
         else [scene.frame_current]
     )
     prefs = preferences.get()
+    look = None
+    applied = scene_look_name(scene)
+    if applied:
+        look = load_look(applied, user_looks_dir())
     return ShotSettings(
         out_dir=Path(properties.output_root(scene)),
         frames=frames,
@@ -48,6 +54,7 @@ def _settings(context) -> "object":
         temporal=props.temporal,
         keep_passes=props.keep_passes,
         device=(prefs.device if prefs else "AUTO").lower(),
+        look=look,
     )
 
 
@@ -87,9 +94,15 @@ class MMD2ANIME_OT_stylize_shot(bpy.types.Operator):
         """Synchronous path (background mode, scripts)."""
         from ..shot import run_shot
 
+        name = f"{context.scene.name} stylized"
+
+        def show(result, _done, _total):
+            if result.image is not None:
+                _image_for_shot(name, result.image)
+
         try:
-            manifest = run_shot(context.scene, _settings(context))
-        except (ValueError, OSError, RuntimeError) as exc:
+            manifest = run_shot(context.scene, _settings(context), show)
+        except (ValueError, OSError, RuntimeError, LookError) as exc:
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}
         last = manifest["frames"][-1]

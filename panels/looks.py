@@ -12,6 +12,7 @@ class MMD2ANIME_PT_looks(bpy.types.Panel):
     bl_category = "MMD2Anime"
     bl_label = "Looks"
     bl_parent_id = "MMD2ANIME_PT_main"
+    bl_order = 1
 
     def draw(self, context):
         layout = self.layout

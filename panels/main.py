@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The "MMD2Anime" tab of the 3D Viewport sidebar: Puppet, Look, Stylize, Output.
+"""The "MMD2Anime" tab of the 3D Viewport sidebar: Puppet, Stylize, Output (Looks: looks.py).
 
 Buttons stay visible when they cannot run; their operators' poll says why in the tooltip.
 """
@@ -31,6 +31,7 @@ class MMD2ANIME_PT_main(_Tab, bpy.types.Panel):
 class MMD2ANIME_PT_puppet(_Tab, bpy.types.Panel):
     bl_label = "Puppet"
     bl_parent_id = "MMD2ANIME_PT_main"
+    bl_order = 0
 
     def draw(self, context):
         col = self.layout.column(align=True)
@@ -41,19 +42,10 @@ class MMD2ANIME_PT_puppet(_Tab, bpy.types.Panel):
         col.operator("mmd2anime.import_motion", icon="ACTION")
 
 
-class MMD2ANIME_PT_look(_Tab, bpy.types.Panel):
-    bl_label = "Look"
-    bl_parent_id = "MMD2ANIME_PT_main"
-
-    def draw(self, context):
-        row = self.layout.row(align=True)
-        row.operator_menu_enum("mmd2anime.apply_look", "look", icon="SHADING_RENDERED")
-        row.operator("mmd2anime.revert_look", text="", icon="LOOP_BACK")
-
-
 class MMD2ANIME_PT_stylize(_Tab, bpy.types.Panel):
     bl_label = "Stylize"
     bl_parent_id = "MMD2ANIME_PT_main"
+    bl_order = 2
 
     def draw(self, context):
         layout = self.layout
@@ -81,12 +73,14 @@ class MMD2ANIME_PT_stylize(_Tab, bpy.types.Panel):
 class MMD2ANIME_PT_output(_Tab, bpy.types.Panel):
     bl_label = "Output"
     bl_parent_id = "MMD2ANIME_PT_main"
+    bl_order = 3
 
     def draw(self, context):
         settings = context.scene.mmd2anime
         layout = self.layout
         layout.prop(settings, "output_dir", text="")
         layout.prop(settings, "keep_passes")
+        layout.operator("mmd2anime.write_layout", icon="RENDERLAYERS")
         row = layout.row(align=True)
         row.prop(settings, "storyboard_paper", text="")
         row.operator("mmd2anime.export_storyboard", icon="DOCUMENTS")
@@ -95,7 +89,6 @@ class MMD2ANIME_PT_output(_Tab, bpy.types.Panel):
 CLASSES = (
     MMD2ANIME_PT_main,
     MMD2ANIME_PT_puppet,
-    MMD2ANIME_PT_look,
     MMD2ANIME_PT_stylize,
     MMD2ANIME_PT_output,
 )

@@ -56,9 +56,13 @@ def test_enable_registers_everything_and_disable_removes_it(extension, bpy_modul
     assert isinstance(bpy.context.scene.mmd2anime.output_dir, str)
     assert bpy.context.preferences.addons[ADDON_MODULE].preferences.device == "AUTO"
 
+    menus = extension.registration.all_menus()
+    assert menus and all(draw in getattr(bpy.types, m).draw._draw_funcs for m, draw in menus)
+
     addon_utils.disable(ADDON_MODULE, default_set=True)
     try:
         assert _registered_names(bpy, classes) == []
+        assert not any(draw in getattr(bpy.types, m).draw._draw_funcs for m, draw in menus)
         assert not hasattr(bpy.types.Scene, "mmd2anime")
         assert ADDON_MODULE not in bpy.context.preferences.addons
     finally:

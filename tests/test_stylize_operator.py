@@ -1,0 +1,61 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The Stylize shot operator in background mode (synchronous), as render farms run it."""
+
+import json
+
+import numpy as np
+
+
+def _shot(bpy, tmp_path):
+    scene = bpy.context.scene
+    scene.render.resolution_x, scene.render.resolution_y = 96, 96
+    scene.render.engine = "CYCLES"
+    scene.cycles.samples = 2
+    assert bpy.ops.mmd2anime.add_mannequin(pose="walking") == {"FINISHED"}
+    from mmd2anime import demo_scene
+
+    demo_scene.add_key_light(scene)
+    armature = next(o for o in scene.objects if o.type == "ARMATURE")
+    demo_scene.frame_camera(scene, demo_scene.bone_heads(armature))
+    scene.mmd2anime.output_dir = str(tmp_path)
+    return scene
+
+
+def test_poll_says_why_it_cannot_run(scene, bpy_module):
+    assert not bpy_module.ops.mmd2anime.stylize_shot.poll()
+    cam = bpy_module.data.objects.new("Cam", bpy_module.data.cameras.new("Cam"))
+    scene.collection.objects.link(cam)
+    scene.camera = cam
+    assert not bpy_module.ops.mmd2anime.stylize_shot.poll()  # still no MMD armature
+
+
+def test_stylize_shot_writes_frames_and_shows_the_image(scene, bpy_module, tmp_path):
+    bpy = bpy_module
+    scene = _shot(bpy, tmp_path)
+    scene.mmd2anime.frame_mode = "RANGE"
+    scene.frame_start, scene.frame_end = 1, 2
+    objects_before = sorted(o.name for o in bpy.data.objects)
+    assert bpy.ops.mmd2anime.stylize_shot() == {"FINISHED"}
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert [f["frame"] for f in manifest["frames"]] == [1, 2]
+    for frame in (1, 2):
+        assert (tmp_path / "stylized" / f"{frame:06d}.png").stat().st_size > 0
+    image = bpy.data.images[f"{scene.name} stylized"]
+    assert tuple(image.size) == (96, 96)
+    pixels = np.empty(96 * 96 * 4, np.float32)
+    image.pixels.foreach_get(pixels)
+    assert pixels.reshape(96, 96, 4)[..., :3].std() > 0.01
+    assert sorted(o.name for o in bpy.data.objects) == objects_before
+    assert scene.frame_current == 1
+
+
+def test_a_corrupt_style_pack_is_reported_not_raised(scene, bpy_module, tmp_path):
+    bpy = bpy_module
+    scene = _shot(bpy, tmp_path / "out")
+    pack = tmp_path / "broken.safetensors"
+    pack.write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{not json}")
+    scene.mmd2anime.style_pack = str(pack)
+    import pytest
+
+    with pytest.raises(RuntimeError, match="broken.safetensors"):
+        bpy.ops.mmd2anime.stylize_shot()
