@@ -1,17 +1,14 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """EEVEE render time of a toon look against plain Principled materials, same scene, same run.
 
-Baseline: the stand-in figure with its Principled BSDF materials (what mmd_tools-style imports
-render with). Measured: the same figure with a look applied (toon group + outline hull), then
+Baseline: the built-in mannequin (our importer's Principled BSDF materials, what
+mmd_tools-style imports render with), framed by the demo camera. Measured: the same figure with a look applied (toon group + outline hull), then
 the photography pass on the rendered pixels. Each variant gets a warm-up render first (EEVEE
 compiles its shaders on the first render). Target: toon / plain <= 1.3.
 
 Run from the repo root: ``.venv/bin/python bench/bench_looks.py [--size 512] [--repeat 3]``.
-The integrator swaps ``standin_figure.build`` for the mannequin once it lands.
-
-Measured here (2 shared CPU cores, software GL, look 'pastel', 512², 3 renders each):
-16 samples: plain 8.3 s, toon 8.6 s, ratio 1.03 (a second run on a busier machine: 0.89);
-64 samples: plain 41.4 s, toon 46.6 s, ratio 1.13. Photography pass: 0.05-0.08 s per frame.
+Measured on the stand-in figure (2 shared CPU cores, software GL, 'pastel', 512²):
+16 samples: plain 8.3 s, toon 8.6 s, ratio 1.03; 64 samples: ratio 1.13.
 """
 
 import argparse
@@ -30,7 +27,6 @@ def _load_package() -> None:
     module = importlib.util.module_from_spec(spec)
     sys.modules["mmd2anime"] = module
     spec.loader.exec_module(module)
-    sys.path.insert(0, str(ROOT / "tests"))
 
 
 def _time_interleaved(bpy, scenes: list[str], repeat: int) -> list[float]:
@@ -57,13 +53,14 @@ def main() -> None:
     _load_package()
     import bpy
     import numpy as np
-    import standin_figure
 
+    from mmd2anime.demo_scene import build_demo_shot
     from mmd2anime.shaders import apply, looks, photography
 
     bpy.ops.wm.read_homefile(use_empty=True, use_factory_startup=True)
     scene = bpy.context.scene
-    standin_figure.build(scene, size=args.size)
+    scene.render.resolution_x = scene.render.resolution_y = args.size
+    build_demo_shot(scene, "pointing")
     scene.render.engine = "BLENDER_EEVEE"
     scene.eevee.taa_render_samples = args.samples
     scene.render.threads_mode = "FIXED"
