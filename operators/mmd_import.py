@@ -187,7 +187,33 @@ class MMD2ANIME_OT_add_mannequin(bpy.types.Operator):
         return {"FINISHED"}
 
 
+class MMD2ANIME_OT_apply_library_pose(bpy.types.Operator):
+    """Pose the selected MMD armature (ours or mmd_tools') from the storyboard pose library"""
+
+    bl_idname = "mmd2anime.apply_library_pose"
+    bl_label = "Apply Library Pose"
+    bl_options = {"REGISTER", "UNDO"}
+
+    pose: EnumProperty(name="Pose", items=_POSE_ITEMS, default="standing")
+    scale: FloatProperty(name="Scale", default=0.08, min=1e-4, soft_max=1.0)
+
+    @classmethod
+    def poll(cls, context):
+        if target_armature(context) is None:
+            cls.poll_message_set("Select an MMD armature (or its mesh)")
+            return False
+        return True
+
+    def execute(self, context):
+        armature = target_armature(context)
+        # REST: an empty pose sends every bone back to rest.
+        pose = Pose() if self.pose == "REST" else pose_library.get_pose(self.pose)
+        _warn_unmatched(self, blender_import.apply_pose(armature, pose, scale=self.scale))
+        return {"FINISHED"}
+
+
 CLASSES = (
+    MMD2ANIME_OT_apply_library_pose,
     MMD2ANIME_OT_import_model,
     MMD2ANIME_OT_import_pose,
     MMD2ANIME_OT_import_motion,

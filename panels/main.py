@@ -40,6 +40,7 @@ class MMD2ANIME_PT_puppet(_Tab, bpy.types.Panel):
         col = self.layout.column(align=True)
         col.operator("mmd2anime.import_pose", icon="POSE_HLT")
         col.operator("mmd2anime.import_motion", icon="ACTION")
+        self.layout.operator_menu_enum("mmd2anime.apply_library_pose", "pose", icon="ARMATURE_DATA")
 
 
 class MMD2ANIME_PT_stylize(_Tab, bpy.types.Panel):

@@ -59,3 +59,19 @@ def test_a_corrupt_style_pack_is_reported_not_raised(scene, bpy_module, tmp_path
 
     with pytest.raises(RuntimeError, match="broken.safetensors"):
         bpy.ops.mmd2anime.stylize_shot()
+
+
+def test_pose_library_browser_poses_the_selected_armature(scene, bpy_module):
+    bpy = bpy_module
+    assert not bpy.ops.mmd2anime.apply_library_pose.poll()
+    assert bpy.ops.mmd2anime.add_mannequin(pose="REST") == {"FINISHED"}
+    armature = next(o for o in scene.objects if o.type == "ARMATURE")
+    bpy.context.view_layer.objects.active = armature
+    wrist = armature.pose.bones["右手首"]
+    rest = (armature.matrix_world @ wrist.head).copy()
+    assert bpy.ops.mmd2anime.apply_library_pose(pose="pointing") == {"FINISHED"}
+    bpy.context.view_layer.update()
+    assert ((armature.matrix_world @ wrist.head) - rest).length > 0.1
+    assert bpy.ops.mmd2anime.apply_library_pose(pose="REST") == {"FINISHED"}
+    bpy.context.view_layer.update()
+    assert ((armature.matrix_world @ wrist.head) - rest).length < 1e-5
