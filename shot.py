@@ -26,19 +26,22 @@ PACKS_DIR = Path(__file__).resolve().parent / "neural" / "packs"
 DEFAULT_PACKS = ("pastel.safetensors", "vivid.safetensors", "initialized.safetensors")
 
 
-def resolve_style(style: str) -> Path:
-    """A style pack path from a name or path; "default" is the best shipped pack."""
+def resolve_style(style: str, search_dirs: tuple[Path, ...] = ()) -> Path:
+    """A style pack from a path or a name (looked up in ``search_dirs`` and the shipped
+    packs); "default" is the best shipped pack."""
     if style == "default":
         for name in DEFAULT_PACKS:
             if (PACKS_DIR / name).is_file():
                 return PACKS_DIR / name
         raise FileNotFoundError(f"no style pack shipped in {PACKS_DIR}")
     path = Path(style)
-    if not path.is_file() and (PACKS_DIR / f"{style}.safetensors").is_file():
-        return PACKS_DIR / f"{style}.safetensors"
-    if not path.is_file():
-        raise FileNotFoundError(f"{style}: no such style pack")
-    return path
+    if path.is_file():
+        return path
+    for folder in (*search_dirs, PACKS_DIR):
+        candidate = Path(folder) / f"{style}.safetensors"
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError(f"{style}: no such style pack")
 
 
 @dataclass
@@ -50,6 +53,7 @@ class ShotSettings:
     keep_passes: bool = True
     device: str = "auto"
     look: dict | None = None  # an applied look: its background and photography pass
+    pack_dirs: tuple[Path, ...] = ()  # user folders searched for packs given by name
 
 
 @dataclass
@@ -90,7 +94,9 @@ class ShotRunner:
             return
         from .neural.stylize import Stylizer
 
-        self.stylizer = Stylizer(resolve_style(self.settings.style), device=self.settings.device)
+        self.stylizer = Stylizer(
+            resolve_style(self.settings.style, self.settings.pack_dirs), device=self.settings.device
+        )
 
     def render_layout(self, frame: int) -> tuple[FrameBundle, float]:
         """Main thread: the frame's FrameBundle from one render (its EXR kept if asked)."""

@@ -55,6 +55,9 @@ def _settings(context) -> "object":
         keep_passes=props.keep_passes,
         device=(prefs.device if prefs else "AUTO").lower(),
         look=look,
+        pack_dirs=(Path(bpy.path.abspath(prefs.style_pack_dir)),)
+        if prefs and prefs.style_pack_dir
+        else (),
     )
 
 

@@ -75,3 +75,19 @@ def test_pose_library_browser_poses_the_selected_armature(scene, bpy_module):
     assert bpy.ops.mmd2anime.apply_library_pose(pose="REST") == {"FINISHED"}
     bpy.context.view_layer.update()
     assert ((armature.matrix_world @ wrist.head) - rest).length < 1e-5
+
+
+def test_style_packs_resolve_by_path_name_and_default(tmp_path, bpy_module):
+    import shutil
+
+    import pytest
+
+    from mmd2anime.shot import PACKS_DIR, resolve_style
+
+    assert resolve_style("default").parent == PACKS_DIR
+    mine = tmp_path / "mine.safetensors"
+    shutil.copy(PACKS_DIR / "initialized.safetensors", mine)
+    assert resolve_style("mine", (tmp_path,)) == mine
+    assert resolve_style(str(mine)) == mine
+    with pytest.raises(FileNotFoundError, match="nope: no such style pack"):
+        resolve_style("nope", (tmp_path,))
