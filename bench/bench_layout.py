@@ -4,6 +4,10 @@
 Baseline: the same scene rendered to a PNG with only the Combined pass, in the same run.
 Prints median seconds over a few alternating repeats and the ratio (target <= 1.15).
 Run from the repo root: .venv/bin/python bench/bench_layout.py [--size 256] [--repeats 3]
+[--samples 4]. Cycles' Vector pass costs a fixed ~30-40 ms here (the neighbouring frames are
+evaluated for motion), so its ratio depends on how long the render itself takes: measured
+1.30 at 256 px / 4 samples, 1.11 at 512 px / 16 samples (the demo's settings); without the
+motion pass 0.98-1.10. Workbench 1.03, EEVEE 0.99.
 """
 
 import argparse
@@ -58,6 +62,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=256)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--samples", type=int, default=4, help="Cycles samples")
     parser.add_argument("--engines", default="BLENDER_WORKBENCH,CYCLES,BLENDER_EEVEE")
     parser.add_argument(
         "--memory", action="store_true", help="only: peak memory growth at 1920x1080 (Linux)"
@@ -70,7 +75,7 @@ def main() -> None:
     from mmd2anime.layout.passes import render_bundle
 
     scene = _scene(bpy, args.size)
-    scene.cycles.samples = 4
+    scene.cycles.samples = args.samples
     scene.cycles.use_denoising = False
     if args.memory:
         _memory(bpy, scene, render_bundle)
