@@ -12,7 +12,6 @@ one reported (a fair baseline); CUDA runs in fp16 like the Stylizer.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import resource
 import subprocess
@@ -20,19 +19,11 @@ import sys
 import time
 from pathlib import Path
 
+from checkout import load_checkout
+
 SIZES = ((256, 256), (512, 512), (1920, 1080))
 MODELS = ("mmd2anime", "animeganv2")
 HERE = Path(__file__).resolve().parent
-
-
-def _load_checkout() -> None:
-    """Import this checkout as ``mmd2anime`` whatever its folder is called."""
-    spec = importlib.util.spec_from_file_location(
-        "mmd2anime", HERE.parent / "__init__.py", submodule_search_locations=[str(HERE.parent)]
-    )
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["mmd2anime"] = module
-    spec.loader.exec_module(module)
 
 
 def _build(name: str):
@@ -41,7 +32,7 @@ def _build(name: str):
         from animeganv2 import AnimeGANv2Generator
 
         return AnimeGANv2Generator(), 3
-    _load_checkout()
+    load_checkout()
     from mmd2anime.neural.inputs import IN_CHANNELS
     from mmd2anime.neural.model import build_generator
 

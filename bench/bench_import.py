@@ -3,16 +3,19 @@
 
 Baseline: Blender's own ``Mesh.from_pydata`` loading the same vertices and triangles, with
 no armature, weights, materials, normals or shape keys: the least any importer must pay.
-Run from the repo root: ``PYTHONPATH=<folder holding mmd2anime> .venv/bin/python bench/bench_import.py``.
+Run from the repo root: ``.venv/bin/python bench/bench_import.py``.
 """
 
 import statistics
 import time
 
 import bpy
+from checkout import load_checkout
 
-from mmd2anime.mmd import blender_import
-from mmd2anime.mmd.mannequin import build_mannequin
+load_checkout()
+
+from mmd2anime.mmd import blender_import  # noqa: E402 (after the checkout is loaded)
+from mmd2anime.mmd.mannequin import build_mannequin  # noqa: E402
 
 REPEATS = 5
 

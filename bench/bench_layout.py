@@ -11,7 +11,6 @@ motion pass 0.98-1.10. Workbench 1.03, EEVEE 0.99.
 """
 
 import argparse
-import importlib.util
 import os
 import statistics
 import sys
@@ -20,17 +19,9 @@ import time
 from pathlib import Path
 
 import numpy as np
+from checkout import load_checkout
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _load_package() -> None:
-    spec = importlib.util.spec_from_file_location(
-        "mmd2anime", ROOT / "__init__.py", submodule_search_locations=[str(ROOT)]
-    )
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["mmd2anime"] = module
-    spec.loader.exec_module(module)
 
 
 def _scene(bpy, size: int):
@@ -68,7 +59,7 @@ def main() -> None:
         "--memory", action="store_true", help="only: peak memory growth at 1920x1080 (Linux)"
     )
     args = parser.parse_args()
-    _load_package()
+    load_checkout()
     import bpy
 
     from mmd2anime.layout.outputs import available_passes

@@ -12,21 +12,9 @@ Measured on the stand-in figure (2 shared CPU cores, software GL, 'pastel', 512Â
 """
 
 import argparse
-import importlib.util
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _load_package() -> None:
-    spec = importlib.util.spec_from_file_location(
-        "mmd2anime", ROOT / "__init__.py", submodule_search_locations=[str(ROOT)]
-    )
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["mmd2anime"] = module
-    spec.loader.exec_module(module)
+from checkout import load_checkout
 
 
 def _time_interleaved(bpy, scenes: list[str], repeat: int) -> list[float]:
@@ -50,7 +38,7 @@ def main() -> None:
     parser.add_argument("--look", default="pastel")
     parser.add_argument("--samples", type=int, default=16, help="EEVEE render samples")
     args = parser.parse_args()
-    _load_package()
+    load_checkout()
     import bpy
     import numpy as np
 

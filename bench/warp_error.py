@@ -15,20 +15,11 @@ to the identity, so its raw warping error is small; the ratio is what carries ov
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import sys
 from pathlib import Path
 
+from checkout import load_checkout
+
 HERE = Path(__file__).resolve().parent
-
-
-def _load_checkout() -> None:
-    spec = importlib.util.spec_from_file_location(
-        "mmd2anime", HERE.parent / "__init__.py", submodule_search_locations=[str(HERE.parent)]
-    )
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["mmd2anime"] = module
-    spec.loader.exec_module(module)
 
 
 def mannequin_pan(width: int, height: int, frames: int, degrees_per_frame: float) -> list:
@@ -69,7 +60,7 @@ def mannequin_pan(width: int, height: int, frames: int, degrees_per_frame: float
 
 
 def main() -> None:
-    _load_checkout()
+    load_checkout()
     import numpy as np
 
     from mmd2anime.neural import temporal
