@@ -283,7 +283,7 @@ class _PMX(Cursor):
 
     def soft_bodies(self, model: m.Model) -> None:
         self.section = "soft bodies"
-        for _ in range(self.count("i", 8 + 200, "soft body")):
+        for _ in range(self.count("i", 141 + self.msize, "soft body")):
             body = m.SoftBody(self.text(), self.text())
             f = body.fields
             f["shape"], f["material"], f["group"], f["no_collision_mask"], f["flags"] = self.unpack(
