@@ -11,10 +11,12 @@ from .model import Model, Motion, Pose
 
 def read_bytes(data: bytes, path: str | Path = "<bytes>") -> Model | Motion | Pose:
     """Model (PMX/PMD), Motion (VMD) or Pose (VPD) from a file's bytes, chosen by content."""
-    from . import pmx, vmd, vpd
+    from . import pmd, pmx, vmd, vpd
 
     if data.startswith(pmx.MAGIC):
         return pmx.read_pmx(data, path)
+    if data.startswith(pmd.MAGIC):
+        return pmd.read_pmd(data, path)
     if data.startswith(vpd.MAGIC):
         return vpd.read_vpd(data, path)
     if data.startswith(vmd.MAGIC):

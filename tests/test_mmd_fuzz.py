@@ -9,6 +9,7 @@ import time
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_mmd_pmd import build_pmd
 
 from mmd2anime import mmd
 from mmd2anime.mmd.pmx_write import pmx_bytes
@@ -29,6 +30,7 @@ def _seeds(shared_data) -> dict[str, bytes]:
         "pmx21": pmx_bytes(sample_model(30, seed=5, version=2.1)),
         "vmd": (shared_data / "physics_toggle_test_v2_yyb10th.vmd").read_bytes(),
         "vpd": VPD,
+        "pmd": build_pmd(),
     }
 
 
@@ -46,7 +48,7 @@ def seeds(shared_data) -> dict[str, bytes]:
     return _seeds(shared_data)
 
 
-@pytest.mark.parametrize("kind", ["pmx20", "pmx21", "vmd", "vpd"])
+@pytest.mark.parametrize("kind", ["pmx20", "pmx21", "vmd", "vpd", "pmd"])
 def test_every_truncation(kind, seeds):
     data = seeds[kind]
     step = max(1, len(data) // 600)
@@ -61,7 +63,7 @@ def test_truncated_pmx_names_offset_and_section(seeds):
     assert info.value.section in {"vertices", "faces"} and 0 < info.value.offset <= len(data) // 2
 
 
-@pytest.mark.parametrize("kind", ["pmx20", "pmx21", "vmd", "vpd"])
+@pytest.mark.parametrize("kind", ["pmx20", "pmx21", "vmd", "vpd", "pmd"])
 @FUZZ
 @given(data=st.data())
 def test_random_byte_flips(kind, seeds, data):
@@ -71,7 +73,7 @@ def test_random_byte_flips(kind, seeds, data):
     _read_or_format_error(bytes(raw))
 
 
-@pytest.mark.parametrize("kind", ["pmx20", "pmx21", "vmd"])
+@pytest.mark.parametrize("kind", ["pmx20", "pmx21", "vmd", "pmd"])
 @FUZZ
 @given(data=st.data())
 def test_forged_huge_counts(kind, seeds, data):
