@@ -104,7 +104,8 @@ class _PMD(Cursor):
             mat.diffuse, mat.specular_power = _vec(rec["diffuse"]), float(rec["power"])
             mat.specular, mat.ambient = _vec(rec["specular"]), _vec(rec["ambient"])
             mat.flags = 0x10 if rec["edge"] else 0
-            mat.toon_shared, mat.toon_texture = True, _none(int(rec["toon"]), 0xFF)
+            toon = _none(int(rec["toon"]), 0xFF)
+            mat.toon_shared, mat.toon_texture = toon >= 0, toon  # toon01..toon10, or none
             mat.index_count = int(rec["count"])
             for name in self._sjis(rec["texture"]).split("*"):
                 if not name:

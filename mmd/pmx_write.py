@@ -27,6 +27,7 @@ def _vertex_size(count: int) -> int:
 class _Writer:
     def __init__(self, model: m.Model) -> None:
         self.model = model
+        self.version = model.version if model.version in (2.0, 2.1) else 2.0  # PMD is 1.0
         self.parts: list[bytes] = []
         self.encoding = "utf-8" if model.encoding == "utf-8" else "utf-16-le"
         self.vsize = _vertex_size(len(model.positions))
@@ -62,7 +63,7 @@ class _Writer:
         model = self.model
         n_uv = model.additional_uvs.shape[1] if model.additional_uvs.ndim == 3 else 0
         self.parts.append(b"PMX ")
-        self.pack("fB", model.version, 8)
+        self.pack("fB", self.version, 8)
         enc = 1 if self.encoding == "utf-8" else 0
         self.pack(
             "8B",
@@ -316,7 +317,7 @@ def pmx_bytes(model: m.Model) -> bytes:
     w.morphs()
     w.display_frames()
     w.physics()
-    if model.version >= 2.1:
+    if w.version >= 2.1:
         w.soft_bodies()
     return b"".join(w.parts)
 

@@ -132,3 +132,20 @@ def test_pmd_cli_inspect(tmp_path):
     info = summary(mmd.read_bytes(build_pmd()))
     assert info["format"] == "pmd" and info["vertices"] == 4 and info["faces"] == 2
     assert info["bones"] == 5 and info["joints"] == 1 and info["additional_uvs"] == 0
+
+
+def test_pmd_converts_to_pmx(tmp_path):
+    from mmd2anime.mmd.pmx_write import write_pmx
+
+    model = mmd.read_bytes(build_pmd(), "t.pmd")
+    write_pmx(model, tmp_path / "t.pmx")
+    again = mmd.read(tmp_path / "t.pmx")
+    assert (again.format, again.version, again.encoding) == ("pmx", 2.0, "utf-16-le")
+    assert [b.name for b in again.bones] == [b.name for b in model.bones]
+    assert np.array_equal(again.bone_weights, model.bone_weights)
+    assert again.morphs[0].offsets["index"].tolist() == [3]
+    assert again.materials[0].toon_texture == 2 and again.rigid_bodies[1].position == (
+        0.0,
+        6.0,
+        0.0,
+    )
