@@ -136,3 +136,42 @@ def test_forged_vertex_count_fails_fast(shared_data):
     struct.pack_into("<i", data, pos, 2**31 - 1)
     with pytest.raises(mmd.MMDFormatError, match="vertex count"):
         mmd.read_bytes(bytes(data), "forged.pmx")
+
+
+@pytest.mark.parametrize(
+    ("name", "keys"),
+    [
+        ("physics_toggle_test_yyb10th.vmd", ["format", "model", "bone_tracks", "bone_keyframes",
+                                             "morph_tracks", "morph_keyframes", "camera_keyframes"]),
+        ("pose.vpd", ["format", "bones", "morphs"]),
+    ],
+)  # fmt: skip
+def test_cli_json_keys_for_motions_and_poses(shared_data, tmp_path, tmp_path_factory, name, keys):
+    path = shared_data / name
+    if name.endswith(".vpd"):
+        path = tmp_path / name
+        pose = mm.Pose("m.osm", {"頭": mm.BoneKey()}, {"あ": 1.0})
+        mmd.vpd.write_vpd(pose, path)
+    out = cli(tmp_path_factory, "inspect", str(path), "--json")
+    assert out.returncode == 0, out.stderr
+    info = json.loads(out.stdout)
+    assert list(info) == keys
+    if name.endswith(".vmd"):
+        assert (info["bone_keyframes"], info["morph_tracks"]) == (454, 100)
+    else:
+        assert (info["bones"], info["morphs"]) == (1, 1)
+
+
+def test_format_modules_work_without_bpy(shared_data):
+    code = (
+        "import sys; sys.modules['bpy'] = None\n"  # any `import bpy` now raises ImportError
+        "import importlib.util as u\n"
+        f"s = u.spec_from_file_location('mmd2anime', {str(PACKAGE_ROOT / '__init__.py')!r},"
+        f" submodule_search_locations=[{str(PACKAGE_ROOT)!r}])\n"
+        "m = u.module_from_spec(s); sys.modules['mmd2anime'] = m; s.loader.exec_module(m)\n"
+        "from mmd2anime.mmd import __main__, pmd, pmx, pmx_write, read, sample, vmd, vpd\n"
+        f"print(len(read({str(shared_data / 'matcap_sample.pmx')!r}).positions))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "2452"
