@@ -32,7 +32,7 @@ def read_vpd(data: bytes, path: str | Path = "<bytes>") -> m.Pose:
     text = _COMMENT.sub("", data[len(MAGIC) :].decode("cp932", errors="replace"))
     head = text.split("{", 1)[0]
     fields = [f.strip() for f in head.split(";")]
-    if len(fields) < 2 or not fields[1].split()[-1:] or not fields[0]:
+    if len(fields) < 2 or not fields[0] or not fields[1].isdigit():
         raise MMDFormatError(path, "header", len(MAGIC), "missing model name or bone count")
     pose = m.Pose(model=fields[0])
     for kind, name, body in _BLOCK.findall(text):
@@ -47,6 +47,9 @@ def read_vpd(data: bytes, path: str | Path = "<bytes>") -> m.Pose:
             pose.morphs[name] = _numbers(values[0], 1, path, f"morph {name!r} weight")[0]
     if text.count("{") != len(_BLOCK.findall(text)):
         raise MMDFormatError(path, "pose", -1, "unclosed or malformed Bone/Morph block")
+    if len(pose.bones) != int(fields[1]):  # also catches a file cut between two blocks
+        message = f"header declares {fields[1]} bones, found {len(pose.bones)}"
+        raise MMDFormatError(path, "pose", -1, message)
     return pose
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from mmd2anime import mmd
 from mmd2anime.mmd import model as mm
-from mmd2anime.mmd.vmd import write_vmd
+from mmd2anime.mmd.vmd import CAMERA_DTYPE, write_vmd
 from mmd2anime.mmd.vpd import write_vpd
 
 VPD_TEXT = """Vocaloid Pose Data file
@@ -70,7 +70,7 @@ def test_real_vmd_morphs_and_ik_toggles(shared_data):
 
 def test_vmd_write_read_roundtrip(shared_data, tmp_path):
     motion = mmd.read(shared_data / "physics_toggle_test_yyb10th.vmd")
-    motion.camera = np.zeros(2, mmd.vmd.CAMERA_DTYPE)
+    motion.camera = np.zeros(2, CAMERA_DTYPE)
     motion.camera["frame"], motion.camera["fov"], motion.camera["distance"] = [0, 30], 30, -45.0
     write_vmd(motion, tmp_path / "out.vmd")
     again = mmd.read(tmp_path / "out.vmd")
@@ -122,3 +122,6 @@ def test_vpd_errors_name_the_problem(tmp_path):
         mmd.read_bytes(bad, "bad.vpd")
     with pytest.raises(mmd.MMDFormatError, match="unclosed"):
         mmd.read_bytes(VPD_TEXT.rsplit("}", 1)[0].encode("cp932"), "cut.vpd")
+    cut = VPD_TEXT.split("Bone1")[0].encode("cp932")
+    with pytest.raises(mmd.MMDFormatError, match="declares 2 bones, found 1"):
+        mmd.read_bytes(cut, "cut.vpd")

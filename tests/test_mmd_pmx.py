@@ -14,6 +14,7 @@ import pytest
 
 from mmd2anime import mmd
 from mmd2anime.mmd import model as mm
+from mmd2anime.mmd.vpd import write_vpd
 
 PACKAGE_ROOT = Path(mmd.__file__).resolve().parents[1]
 
@@ -151,7 +152,7 @@ def test_cli_json_keys_for_motions_and_poses(shared_data, tmp_path, tmp_path_fac
     if name.endswith(".vpd"):
         path = tmp_path / name
         pose = mm.Pose("m.osm", {"頭": mm.BoneKey()}, {"あ": 1.0})
-        mmd.vpd.write_vpd(pose, path)
+        write_vpd(pose, path)
     out = cli(tmp_path_factory, "inspect", str(path), "--json")
     assert out.returncode == 0, out.stderr
     info = json.loads(out.stdout)
