@@ -14,6 +14,7 @@ import pytest
 
 from mmd2anime import mmd
 from mmd2anime.mmd import model as mm
+from mmd2anime.mmd.pmx_write import pmx_bytes
 from mmd2anime.mmd.vpd import write_vpd
 
 PACKAGE_ROOT = Path(mmd.__file__).resolve().parents[1]
@@ -176,3 +177,20 @@ def test_format_modules_work_without_bpy(shared_data):
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "2452"
+
+
+def test_extra_header_globals_are_ignored(shared_data):
+    data = (shared_data / "uv_morph_test.pmx").read_bytes()
+    assert data[8] == 8
+    widened = data[:8] + bytes([10]) + data[9:17] + b"\x07\x07" + data[17:]
+    a, b = mmd.read_bytes(data), mmd.read_bytes(widened)
+    assert (a.name, len(a.positions), len(a.bones)) == (b.name, len(b.positions), len(b.bones))
+    assert np.array_equal(a.positions, b.positions)
+
+
+def test_out_of_range_bone_parent_is_reported(shared_data):
+    model = mmd.read(shared_data / "bone_hierarchy_test.pmx")
+    model.bones[1].parent = 5
+    data = pmx_bytes(model)
+    with pytest.raises(mmd.MMDFormatError, match="bone 'bone1': bone index 5 out of range"):
+        mmd.read_bytes(data, "x.pmx")
