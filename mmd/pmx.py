@@ -61,23 +61,24 @@ class _PMX(Cursor):
         sizes = [base + 1 + tail[t] + 4 if t in tail else 0 for t in range(256)]
         n = self.count("i", base + 1 + b + 4, "vertex")
         data, pos, end = self.data, self.pos, len(self.data)
-        starts = np.empty(n, np.int64)
-        types = np.empty(n, np.uint8)
         # Records differ in size only by weight type: hop from type byte to type byte.
-        for i in range(n):
-            if pos + base >= end:
-                raise self.fail(f"truncated at vertex {i}", pos)
-            t = data[pos + base]
-            size = sizes[t]
-            if not size:
-                raise self.fail(f"vertex {i} has unknown weight type {t}", pos + base)
-            starts[i] = pos
-            types[i] = t
-            pos += size
-        if pos > end:
-            raise self.fail(f"truncated in vertex {n - 1}", pos)
-        self.pos = pos
+        type_at = [0] * n
+        at = pos + base
+        try:
+            for i in range(n):
+                type_at[i] = at
+                size = sizes[data[at]]
+                if not size:
+                    raise self.fail(f"vertex {i} has unknown weight type {data[at]}", at)
+                at += size
+        except IndexError:
+            raise self.fail(f"truncated in the vertex section ({n} vertices declared)") from None
+        if at - base > end:
+            raise self.fail(f"truncated in vertex {n - 1}", at - base)
+        self.pos = at - base
         buf = np.frombuffer(data, np.uint8)
+        type_at = np.asarray(type_at, np.int64)
+        types, starts = buf[type_at], type_at - base
         model.positions = np.empty((n, 3), np.float32)
         model.normals = np.empty((n, 3), np.float32)
         model.uvs = np.empty((n, 2), np.float32)
