@@ -7,6 +7,8 @@ import struct
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mmd2anime import mmd
 from mmd2anime.mmd import model as mm
@@ -125,3 +127,25 @@ def test_vpd_errors_name_the_problem(tmp_path):
     cut = VPD_TEXT.split("Bone1")[0].encode("cp932")
     with pytest.raises(mmd.MMDFormatError, match="declares 2 bones, found 1"):
         mmd.read_bytes(cut, "cut.vpd")
+
+
+NAMES = (
+    st.text(alphabet="あいうえお左右腕足首ＩＫセンターabcXYZ0123 _.", min_size=1, max_size=12)
+    .map(str.strip)
+    .filter(bool)
+)
+FLOATS = st.floats(allow_nan=False, allow_infinity=False, width=32)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(
+    bones=st.dictionaries(
+        NAMES, st.tuples(st.tuples(*[FLOATS] * 3), st.tuples(*[FLOATS] * 4)), max_size=6
+    ),
+    morphs=st.dictionaries(NAMES, FLOATS, max_size=4),
+)
+def test_vpd_roundtrip_property(tmp_path_factory, bones, morphs):
+    pose = mm.Pose("m.osm", {k: mm.BoneKey(t, q) for k, (t, q) in bones.items()}, morphs)
+    path = tmp_path_factory.mktemp("vpd") / "p.vpd"
+    write_vpd(pose, path)
+    assert mmd.read(path) == pose
