@@ -10,7 +10,7 @@ import numpy as np
 from mathutils import Vector
 
 from .mmd import blender_import, pose_library
-from .mmd.mannequin import build_mannequin
+from .mmd.mannequin import mannequin_model
 
 
 def frame_camera(
@@ -69,7 +69,7 @@ def add_key_light(scene: bpy.types.Scene, name: str = "Key Light") -> bpy.types.
 
 def build_demo_shot(scene: bpy.types.Scene, pose: str = "standing") -> bpy.types.Object:
     """Mannequin in a library pose, lit and framed; returns the armature."""
-    armature = blender_import.import_model(build_mannequin(), collection=scene.collection)
+    armature = blender_import.import_model(mannequin_model(), collection=scene.collection)
     if pose != "rest":
         blender_import.apply_pose(armature, pose_library.get_pose(pose))
     add_key_light(scene)

@@ -32,19 +32,19 @@ SCENE_NAME = "mmd2anime dataset"
 def _default_puppet() -> BuildPuppet:
     try:
         from ..mmd.blender_import import import_model
-        from ..mmd.mannequin import build_mannequin
+        from ..mmd.mannequin import mannequin_model
     except ImportError as exc:
         raise LayoutError(f"no puppet to pose: pass build_puppet ({exc})") from None
-    return lambda: import_model(build_mannequin())
+    return lambda: import_model(mannequin_model())
 
 
 def _default_poses() -> ApplyPose | None:
     try:
         from ..mmd.blender_import import apply_pose
-        from ..mmd.pose_library import POSES
+        from ..mmd.pose_library import POSES, get_pose
     except ImportError:
         return None
-    library = list(POSES.values())
+    library = [get_pose(name) for name in POSES]
     return lambda armature, index: apply_pose(armature, library[index % len(library)])
 
 

@@ -286,3 +286,12 @@ def build_mannequin() -> Model:
     model.materials, model.bones = materials, bones
     model.morphs = [_blink_morph(model, eye_slices)]
     return model
+
+
+def mannequin_model() -> Model:
+    """The mannequin as our importer gets it: written as PMX by our writer, read back by our
+    reader, so every use of the mannequin exercises the real file path."""
+    from . import read_bytes
+    from .pmx_write import pmx_bytes
+
+    return read_bytes(pmx_bytes(build_mannequin()), "mannequin.pmx")

@@ -105,7 +105,8 @@ class _Writer:
                 model.normals[rows],
                 model.uvs[rows],
             )
-            rec["auv"] = model.additional_uvs[rows]
+            if model.additional_uvs.size:  # (0, 0, 4) when a model has none
+                rec["auv"] = model.additional_uvs[rows]
             rec["type"] = t
             rec["bone"] = model.bone_indices[rows, :k]
             nw = _WEIGHTS_PER_TYPE[int(t)]

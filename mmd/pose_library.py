@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 
@@ -235,11 +236,34 @@ def _build(name: str) -> Pose:
 
 
 POSES: dict[str, Pose] = {name: _build(name) for name in _BUILDERS}
+# The shipped library: the poses above written as VPD files by ``write_library``.
+LIBRARY_DIR = Path(__file__).resolve().parent / "poses"
+
+
+def write_library(folder: str | Path = LIBRARY_DIR) -> list[Path]:
+    """Write every library pose as ``<name>.vpd`` (what ships in mmd/poses/)."""
+    from .vpd import write_vpd
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, pose in POSES.items():
+        path = folder / f"{name}.vpd"
+        write_vpd(Pose("mannequin.osm", pose.bones, pose.morphs), path)
+        written.append(path)
+    return written
 
 
 def get_pose(name: str) -> Pose:
-    """The library pose ``name`` (a fresh copy); KeyError names the known poses."""
+    """The library pose ``name``, read from its shipped VPD file; KeyError names the known
+    poses."""
+    from . import read
+
     if name not in POSES:
         raise KeyError(f"no pose {name!r}; known: {', '.join(POSES)}")
-    pose = POSES[name]
-    return Pose(pose.model, dict(pose.bones), dict(pose.morphs))
+    return read(LIBRARY_DIR / f"{name}.vpd")
+
+
+if __name__ == "__main__":
+    for written in write_library():
+        print(written)

@@ -177,9 +177,9 @@ class MMD2ANIME_OT_add_mannequin(bpy.types.Operator):
         return context.mode == "OBJECT"
 
     def execute(self, context):
-        from ..mmd.mannequin import build_mannequin
+        from ..mmd.mannequin import mannequin_model
 
-        armature = blender_import.import_model(build_mannequin(), scale=self.scale)
+        armature = blender_import.import_model(mannequin_model(), scale=self.scale)
         armature.location = context.scene.cursor.location
         if self.pose != "REST":
             pose = pose_library.get_pose(self.pose)
