@@ -85,6 +85,10 @@ class MMD2ANIME_OT_stylize_shot(bpy.types.Operator):
                 "The scene has no MMD armature: import a model or add the mannequin"
             )
             return False
+        pack = scene.mmd2anime.style_pack
+        if pack and not Path(bpy.path.abspath(pack)).is_file():
+            cls.poll_message_set(f"Style pack not found: {pack}")
+            return False
         if scene.mmd2anime.busy:
             cls.poll_message_set("A stylize job is already running")
             return False

@@ -27,6 +27,10 @@ def test_poll_says_why_it_cannot_run(scene, bpy_module):
     scene.collection.objects.link(cam)
     scene.camera = cam
     assert not bpy_module.ops.mmd2anime.stylize_shot.poll()  # still no MMD armature
+    assert bpy_module.ops.mmd2anime.add_mannequin() == {"FINISHED"}
+    assert bpy_module.ops.mmd2anime.stylize_shot.poll()
+    scene.mmd2anime.style_pack = "/nowhere/pack.safetensors"
+    assert not bpy_module.ops.mmd2anime.stylize_shot.poll()
 
 
 def test_stylize_shot_writes_frames_and_shows_the_image(scene, bpy_module, tmp_path):
