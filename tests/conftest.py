@@ -44,6 +44,19 @@ def _load_checkout_package() -> None:
 _load_checkout_package()
 
 
+def run_without_bpy(code: str) -> subprocess.CompletedProcess:
+    """Run ``code`` in a fresh Python where ``import bpy`` fails and ``mmd2anime`` is this
+    checkout: proves a layer stays bpy-free."""
+    loader = (
+        "import sys, importlib.util as u\n"
+        "sys.modules['bpy'] = None\n"  # any `import bpy` now raises ImportError
+        f"s = u.spec_from_file_location('mmd2anime', {str(ROOT / '__init__.py')!r},"
+        f" submodule_search_locations=[{str(ROOT)!r}])\n"
+        "m = u.module_from_spec(s); sys.modules['mmd2anime'] = m; s.loader.exec_module(m)\n"
+    )
+    return subprocess.run([sys.executable, "-c", loader + code], capture_output=True, text=True)
+
+
 _EGL_PROBE = """
 import bpy
 scene = bpy.context.scene

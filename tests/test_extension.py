@@ -8,7 +8,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import ADDON_MODULE, ROOT
+from conftest import ADDON_MODULE, ROOT, run_without_bpy
 
 BLENDER_EXT = [sys.executable, str(ROOT / "tools" / "blender_ext.py")]
 
@@ -89,15 +89,7 @@ def test_scene_reset_keeps_extension(scene, bpy_module):
 
 @pytest.mark.parametrize("module", ["mmd2anime.mmd", "mmd2anime.neural", "mmd2anime.deps"])
 def test_core_layers_import_without_bpy(module):
-    code = (
-        "import sys; sys.modules['bpy'] = None\n"  # any `import bpy` now raises ImportError
-        "import importlib.util as u\n"
-        f"s = u.spec_from_file_location('mmd2anime', {str(ROOT / '__init__.py')!r},"
-        f" submodule_search_locations=[{str(ROOT)!r}])\n"
-        "m = u.module_from_spec(s); sys.modules['mmd2anime'] = m; s.loader.exec_module(m)\n"
-        f"import {module}\n"
-    )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    result = run_without_bpy(f"import {module}\n")
     assert result.returncode == 0, result.stderr
 
 

@@ -2,12 +2,10 @@
 """Look files and the photography pass: bpy-free, so they run without Blender."""
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
-from conftest import ROOT
+from conftest import run_without_bpy
 
 from mmd2anime.bundle import FrameBundle
 from mmd2anime.shaders import looks, photography
@@ -78,17 +76,9 @@ def test_category_from_material_name(name, category):
 
 
 def test_loader_does_not_import_bpy():
-    code = (
-        "import sys; sys.modules['bpy'] = None\n"
-        "import importlib.util\n"
-        f"spec = importlib.util.spec_from_file_location('mmd2anime', {str(ROOT / '__init__.py')!r},"
-        f" submodule_search_locations=[{str(ROOT)!r}])\n"
-        "m = importlib.util.module_from_spec(spec); sys.modules['mmd2anime'] = m\n"
-        "spec.loader.exec_module(m)\n"
-        "from mmd2anime.shaders import looks, photography\n"
-        "print(looks.list_looks())\n"
+    result = run_without_bpy(
+        "from mmd2anime.shaders import looks, photography\nprint(looks.list_looks())\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "storyboard" in result.stdout
 

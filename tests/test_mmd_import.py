@@ -2,12 +2,11 @@
 """MMD on the Blender side: mannequin import, library poses, motions, mmd_tools armatures."""
 
 import math
-import subprocess
 import sys
 
 import numpy as np
 import pytest
-from conftest import ADDON_MODULE, ROOT
+from conftest import ADDON_MODULE, run_without_bpy
 
 from mmd2anime.mmd import model as mm
 from mmd2anime.mmd.mannequin import build_mannequin
@@ -92,16 +91,10 @@ def mannequin(scene):
 
 
 def test_mmd_modules_import_without_bpy():
-    code = (
-        "import sys; sys.modules['bpy'] = None\n"
-        "import importlib.util\n"
-        f"spec = importlib.util.spec_from_file_location('mmd2anime', {str(ROOT / '__init__.py')!r},"
-        f" submodule_search_locations=[{str(ROOT)!r}])\n"
-        "m = importlib.util.module_from_spec(spec); sys.modules['mmd2anime'] = m\n"
+    result = run_without_bpy(
         "import mmd2anime.mmd.mannequin, mmd2anime.mmd.pose_library\n"
         "print(len(mmd2anime.mmd.pose_library.POSES))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "8"
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import run_without_bpy
 
 from mmd2anime import mmd
 from mmd2anime.mmd import model as mm
@@ -165,16 +166,10 @@ def test_cli_json_keys_for_motions_and_poses(shared_data, tmp_path, tmp_path_fac
 
 
 def test_format_modules_work_without_bpy(shared_data):
-    code = (
-        "import sys; sys.modules['bpy'] = None\n"  # any `import bpy` now raises ImportError
-        "import importlib.util as u\n"
-        f"s = u.spec_from_file_location('mmd2anime', {str(PACKAGE_ROOT / '__init__.py')!r},"
-        f" submodule_search_locations=[{str(PACKAGE_ROOT)!r}])\n"
-        "m = u.module_from_spec(s); sys.modules['mmd2anime'] = m; s.loader.exec_module(m)\n"
+    result = run_without_bpy(
         "from mmd2anime.mmd import __main__, pmd, pmx, pmx_write, read, sample, vmd, vpd\n"
         f"print(len(read({str(shared_data / 'matcap_sample.pmx')!r}).positions))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "2452"
 
