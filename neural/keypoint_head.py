@@ -65,3 +65,27 @@ def decode(heatmaps: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     x = (xs + dx / total + 0.5) * STRIDE
     y = (ys + dy / total + 0.5) * STRIDE
     return torch.stack([x, y], -1), peak
+
+
+def fit(
+    head: KeypointHead,
+    rgb: torch.Tensor,
+    heatmaps: torch.Tensor,
+    steps: int,
+    batch: int = 8,
+    seed: int = 0,
+) -> float:
+    """Train ``head`` on images (N, 3, H, W) in [-1, 1] and their heatmaps at 1/4
+    resolution; returns the last loss."""
+    generator = torch.Generator().manual_seed(seed)
+    optimizer = torch.optim.Adam(head.parameters(), 1e-3)
+    weight = torch.ones(min(batch, len(rgb)))
+    head.train()
+    loss = torch.zeros(())
+    for _ in range(steps):
+        picks = torch.randint(len(rgb), (len(weight),), generator=generator)
+        loss = heatmap_loss(head(rgb[picks]), heatmaps[picks], weight)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+    return float(loss.detach())
