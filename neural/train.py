@@ -71,6 +71,8 @@ class TrainOptions:
     series: str | None = None
     generator_channels: int = 64
     generator_blocks: int = 8
+    threads: int = 0  # CPU threads for torch; 0 = every core
+    notes: str | None = None  # free text for the pack (how the data was made)
 
     @property
     def checkpoint_dir(self) -> Path:
@@ -114,6 +116,7 @@ class Trainer:
         self.optimizers["keypoint_head"] = torch.optim.Adam(self.keypoints.parameters(), 1e-3)
         self.step = 0
         self.seconds = 0.0  # training time over all runs, resumed ones included
+        self.commands: list[str] = []  # every run's command line, the first one first
 
     # ---- one step -----------------------------------------------------------------------
 
@@ -243,6 +246,7 @@ class Trainer:
                 opt.load_state_dict({"state": state, "param_groups": groups})
         self.step = int(meta["step"])
         self.seconds = float(meta.get("seconds", 0.0))
+        self.commands = list(meta.get("commands", []))
 
 
 def _rgb(t: torch.Tensor) -> torch.Tensor:
@@ -277,7 +281,7 @@ def train(opts: TrainOptions, command: str = "") -> int:
         print(f"error: --size {opts.size}: must be a multiple of 4, at least 16", file=sys.stderr)
         return EXIT_DATA
     if device.type == "cpu":
-        torch.set_num_threads(max(1, os.cpu_count() or 1))
+        torch.set_num_threads(opts.threads or max(1, os.cpu_count() or 1))
     try:
         style = data.load_style_frames(opts.style_frames)
         if opts.layouts:
@@ -292,6 +296,7 @@ def train(opts: TrainOptions, command: str = "") -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_DATA
     folder.mkdir(parents=True, exist_ok=True)
+    trainer.commands.append(command)
     interrupted = False
 
     def on_sigint(signum, frame):  # finish the step, then save and leave
@@ -361,6 +366,8 @@ def _metadata(
         "final_losses": {k: round(v, 5) for k, v in record.items()},
         "options": asdict(opts),
         "command": command,
+        "commands": trainer.commands,
+        "notes": opts.notes,
     }
     meta["initialized_only"] = False
     return meta
