@@ -54,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--dataset", type=int, metavar="N", help="write N random training layouts instead"
     )
+    parser.add_argument("--seed", type=int, default=0, help="--dataset random seed (default 0)")
     return parser
 
 
@@ -95,7 +96,10 @@ def run(args: argparse.Namespace) -> dict:
 
         size = args.resolution or (256, 256)
         with _timed(timings, "dataset"):
-            manifest = write_dataset(out, args.dataset, size=size)
+            extra = {"engine": ENGINES[args.engine]} if args.engine else {}
+            manifest = write_dataset(
+                out, args.dataset, seed=args.seed, size=size, look=args.look, **extra
+            )
         written.append(str(out / "manifest.json"))
         return {"written": written, "timings": timings, "frames": len(manifest.get("samples", []))}
 

@@ -20,6 +20,9 @@ import bpy
 import numpy as np
 from mathutils import Euler, Vector
 
+from ..shaders.apply import apply_look, look_targets
+from ..shaders.looks import load_look
+from ..shaders.photography import develop_look
 from .errors import LayoutError
 from .keypoints import world_keypoints
 from .outputs import MANIFEST_NAME, versions, write_frame
@@ -122,11 +125,15 @@ def write_dataset(
     size: tuple[int, int] = (256, 256),
     engine: str = "CYCLES",
     samples: int = 4,
+    look: str | None = None,
 ) -> dict:
     """Render ``count`` random samples into ``out_dir``; returns the manifest.
 
     ``build_puppet()`` returns an armature it built in the context scene (default: the
     mannequin); ``poses(armature, i)`` poses it for sample i (default: the pose library).
+    ``look`` (a look name or .json path) renders the puppet in that toon look, its color
+    developed by the look's photography pass; the random draws stay the same, so one seed
+    gives the same poses and cameras plainly and in any look (paired data).
     """
     if count < 1:
         raise LayoutError(f"dataset size must be at least 1, got {count}")
@@ -134,6 +141,13 @@ def write_dataset(
     out_dir.mkdir(parents=True, exist_ok=True)
     build_puppet = build_puppet or _default_puppet()
     poses = poses or _default_poses()
+    look_data = load_look(look) if look is not None else None  # fails before rendering
+    finish = None
+    if look_data is not None:
+
+        def finish(bundle):
+            bundle.color = develop_look(bundle.color, bundle.alpha, look_data)
+
     rng = random.Random(seed)
     window = bpy.context.window
     previous_scene = window.scene
@@ -166,7 +180,10 @@ def write_dataset(
             choices["camera"] = _place_camera(camera, center, extent, rng)
             choices["light"] = _place_light(sun, scene.world, rng)
             choices["look"] = _restyle(meshes, material, rng)
-            entry = write_frame(scene, out_dir, f"{index:06d}")
+            if look_data is not None and index == 0:
+                # once, after the first restyle gave every mesh a material to convert
+                apply_look(look_targets([armature, *meshes]), look_data, scene)
+            entry = write_frame(scene, out_dir, f"{index:06d}", finish)
             entries.append({"sample": index, **entry, "choices": choices})
     finally:
         window.scene = previous_scene
@@ -178,6 +195,7 @@ def write_dataset(
         "resolution": list(size),
         "seed": seed,
         "count": count,
+        "look": look_data["name"] if look_data is not None else None,
         "frames": entries,
         "total_seconds": time.perf_counter() - started,
     }
@@ -185,8 +203,8 @@ def write_dataset(
     return manifest
 
 
-_MADE_KINDS = ("objects", "meshes", "armatures", "materials", "cameras", "lights", "worlds",
-               "actions", "images")  # fmt: skip
+_MADE_KINDS = ("objects", "meshes", "armatures", "materials", "node_groups", "cameras",
+               "lights", "worlds", "actions", "images")  # fmt: skip
 
 
 def _remove_new(before: dict[str, set[int]]) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import time
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
 import bpy
@@ -90,11 +91,20 @@ def write_bundle_files(bundle: FrameBundle, out_dir: Path, stem: str) -> tuple[d
     return files, timings
 
 
-def write_frame(scene: bpy.types.Scene, out_dir: Path, stem: str) -> dict:
-    """Render the current frame and write its files; returns its manifest entry."""
+def write_frame(
+    scene: bpy.types.Scene,
+    out_dir: Path,
+    stem: str,
+    finish: Callable[[FrameBundle], object] | None = None,
+) -> dict:
+    """Render the current frame and write its files; returns its manifest entry.
+    ``finish(bundle)`` may change the bundle in place before it is written (a look's
+    photography pass)."""
     start = time.perf_counter()
     exr = out_dir / f"{stem}.exr"
     bundle = render_bundle(scene, passes=available_passes(scene), keep_exr=exr)
+    if finish is not None:
+        finish(bundle)
     render_seconds = time.perf_counter() - start
     files, timings = write_bundle_files(bundle, out_dir, stem)
     return {

@@ -68,3 +68,38 @@ def pan_sequence(
             )
         )
     return bundles
+
+
+def layout_folder(folder, count: int = 8, size: int = 64, seed: int = 0) -> list:
+    """Write ``count`` synthetic layout bundles (``NNNNNN_bundle.npz`` + ``.json``), the
+    figure shifting from frame to frame; returns the npz paths."""
+    from pathlib import Path
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    bundles = pan_sequence(size, size, count, shift=max(1, size // 16), seed=seed)
+    return [b.save(folder / f"{i:06d}_bundle") for i, b in enumerate(bundles)]
+
+
+def style_frames(folder, count: int = 8, size: int = 64, seed: int = 1) -> list:
+    """Write ``count`` flat-shaded, outlined PNG frames: a stand-in for an anime style."""
+    from pathlib import Path
+
+    import cv2
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    paths = []
+    for i in range(count):
+        image = np.full((size, size, 3), rng.integers(150, 255, 3), np.uint8)
+        for _ in range(4):
+            center = tuple(int(v) for v in rng.integers(0, size, 2))
+            color = tuple(int(v) for v in rng.integers(0, 255, 3))
+            radius = int(rng.integers(size // 10, size // 3))
+            cv2.circle(image, center, radius, color, -1)
+            cv2.circle(image, center, radius, (20, 20, 30), max(1, size // 64))
+        path = folder / f"{i:04d}.png"
+        cv2.imwrite(str(path), image)
+        paths.append(path)
+    return paths

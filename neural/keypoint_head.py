@@ -1,0 +1,91 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""A tiny keypoint detector: RGB in [-1, 1] -> 18 COCO heatmaps at 1/4 resolution.
+
+Trained on the source domain with ground truth from the bundles' keypoints; frozen when it
+scores generated frames (the pose-consistency term) and reused as the PCK metric's detector.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .inputs import KEYPOINTS
+
+STRIDE = 4
+
+
+class KeypointHead(nn.Module):
+    def __init__(self, channels: int = 32):
+        super().__init__()
+        c = channels
+        self.net = nn.Sequential(
+            nn.Conv2d(3, c // 2, 3, 2, 1),
+            nn.LeakyReLU(0.2, True),
+            nn.Conv2d(c // 2, c, 3, 2, 1),
+            nn.LeakyReLU(0.2, True),
+            nn.Conv2d(c, c, 3, 1, 2, dilation=2),
+            nn.LeakyReLU(0.2, True),
+            nn.Conv2d(c, c, 3, 1, 4, dilation=4),
+            nn.LeakyReLU(0.2, True),
+            nn.Conv2d(c, c, 3, 1, 8, dilation=8),
+            nn.LeakyReLU(0.2, True),
+            nn.Conv2d(c, KEYPOINTS, 1),
+        )
+
+    def forward(self, rgb: torch.Tensor) -> torch.Tensor:
+        return self.net(rgb)
+
+
+def heatmap_loss(pred: torch.Tensor, target: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """MSE per sample, weighted by ``weight`` (B,): 1 where the sample has a skeleton."""
+    per_sample = F.mse_loss(pred, target, reduction="none").mean(dim=(1, 2, 3))
+    return (per_sample * weight).sum() / weight.sum().clamp(min=1)
+
+
+def decode(heatmaps: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Pixel (x, y) at full resolution (origin at the top-left corner) and the peak value of
+    each heatmap: (B, 18, 2), (B, 18). Soft-argmax over a 3x3 window refines the argmax."""
+    b, k, h, w = heatmaps.shape
+    flat = heatmaps.reshape(b, k, -1)
+    peak, index = flat.max(-1)
+    ys, xs = (index // w).float(), (index % w).float()
+    padded = F.pad(heatmaps, (1, 1, 1, 1), value=0.0)
+    dx = torch.zeros_like(xs)
+    dy = torch.zeros_like(ys)
+    total = torch.zeros_like(xs)
+    for oy in (-1, 0, 1):
+        for ox in (-1, 0, 1):
+            gy = (ys.long() + 1 + oy).clamp(0, h + 1)
+            gx = (xs.long() + 1 + ox).clamp(0, w + 1)
+            v = padded[torch.arange(b)[:, None], torch.arange(k)[None, :], gy, gx].clamp(min=0)
+            dx, dy, total = dx + v * ox, dy + v * oy, total + v
+    total = total.clamp(min=1e-6)
+    x = (xs + dx / total + 0.5) * STRIDE
+    y = (ys + dy / total + 0.5) * STRIDE
+    return torch.stack([x, y], -1), peak
+
+
+def fit(
+    head: KeypointHead,
+    rgb: torch.Tensor,
+    heatmaps: torch.Tensor,
+    steps: int,
+    batch: int = 8,
+    seed: int = 0,
+) -> float:
+    """Train ``head`` on images (N, 3, H, W) in [-1, 1] and their heatmaps at 1/4
+    resolution; returns the last loss."""
+    generator = torch.Generator().manual_seed(seed)
+    optimizer = torch.optim.Adam(head.parameters(), 1e-3)
+    weight = torch.ones(min(batch, len(rgb)))
+    head.train()
+    loss = torch.zeros(())
+    for _ in range(steps):
+        picks = torch.randint(len(rgb), (len(weight),), generator=generator)
+        loss = heatmap_loss(head(rgb[picks]), heatmaps[picks], weight)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+    return float(loss.detach())
