@@ -101,7 +101,7 @@ def run(args: argparse.Namespace) -> dict:
                 out, args.dataset, seed=args.seed, size=size, look=args.look, **extra
             )
         written.append(str(out / "manifest.json"))
-        return {"written": written, "timings": timings, "frames": len(manifest.get("samples", []))}
+        return {"written": written, "timings": timings, "frames": len(manifest["frames"])}
 
     with _timed(timings, "scene"):
         if args.demo:
