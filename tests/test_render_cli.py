@@ -97,3 +97,13 @@ def test_blend_file_is_never_overwritten(tmp_path):
     assert result.returncode == 0, result.stderr
     assert hashlib.sha256(blend.read_bytes()).hexdigest() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["o", "shot.blend"]
+
+
+def test_dataset_mode_writes_layouts(tmp_path):
+    out = tmp_path / "ds"
+    result = _render("--dataset", "2", "--resolution", "64x64", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "2 frame(s)" in result.stdout
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert len(manifest["frames"]) == 2
+    assert len(list(out.glob("*_bundle.npz"))) == 2
