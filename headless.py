@@ -85,6 +85,17 @@ def _timed(timings: dict, step: str):
     return _Timer()
 
 
+def _apply_look(scene, name: str) -> dict:
+    """Apply a toon look to every MMD model of the scene (the .blend is never saved)."""
+    from .armatures import mmd_armatures
+    from .shaders.apply import apply_look, look_targets, user_looks_dir
+    from .shaders.looks import load_look
+
+    look = load_look(name, user_looks_dir())
+    apply_look(look_targets(mmd_armatures(scene)), look, scene)
+    return look
+
+
 def run(args: argparse.Namespace) -> dict:
     import bpy
 
@@ -126,14 +137,9 @@ def run(args: argparse.Namespace) -> dict:
         if scene.render.engine == "CYCLES":
             scene.cycles.samples = min(scene.cycles.samples, 16)
     look = None
-    if args.look or args.demo:
-        from .armatures import mmd_armatures
-        from .shaders.apply import apply_look, look_targets, user_looks_dir
-        from .shaders.looks import load_look
-
+    if args.look:
         with _timed(timings, "look"):
-            look = load_look(args.look or "pastel", user_looks_dir())
-            apply_look(look_targets(mmd_armatures(scene)), look, scene)
+            look = _apply_look(scene, args.look)
 
     from .shot import ShotSettings, run_shot
 
@@ -156,6 +162,8 @@ def run(args: argparse.Namespace) -> dict:
         from .storyboard.export import export_storyboard
 
         with _timed(timings, "storyboard"):
+            if look is None:  # panels in the storyboard look: lines and two greys on white
+                _apply_look(scene, "storyboard")
             written += [str(p) for p in export_storyboard(scene, out / "storyboard",
                                                             paper=args.paper)]  # fmt: skip
     return {"written": written, "timings": timings, "frames": len(manifest["frames"])}
