@@ -210,6 +210,7 @@ class Trainer:
         meta = {
             "step": self.step,
             "seconds": self.seconds,
+            "commands": self.commands,
             "options": asdict(self.opts),
             "param_groups": groups,
         }

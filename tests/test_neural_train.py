@@ -62,6 +62,8 @@ def test_resume_continues_the_step_count(data_dirs, tmp_path):
     assert _run(data_dirs, out, "--steps", "4", "--resume") == 0
     _, meta = load_pack(out)
     assert meta["training"]["steps"] == 4
+    commands = meta["training"]["commands"]
+    assert len(commands) == 2 and "--resume" not in commands[0] and "--resume" in commands[1]
     assert json.loads((out.with_suffix(".ckpt") / "checkpoint.json").read_text())["step"] == 4
     rows = (out.with_suffix(".ckpt") / "losses.csv").read_text().splitlines()
     assert [r.split(",")[0] for r in rows[1:]] == ["1", "2", "3", "4"]
