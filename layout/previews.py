@@ -13,6 +13,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from ..neural.inputs import linear_to_srgb
+
 
 def _to_u8(values: np.ndarray) -> np.ndarray:
     return (np.clip(values, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
@@ -20,8 +22,7 @@ def _to_u8(values: np.ndarray) -> np.ndarray:
 
 def srgb(linear: np.ndarray) -> np.ndarray:
     """The sRGB transfer function of linear values (clipped to 0..1)."""
-    linear = np.clip(linear, 0.0, 1.0)
-    return np.where(linear <= 0.0031308, linear * 12.92, 1.055 * linear ** (1 / 2.4) - 0.055)
+    return linear_to_srgb(linear)
 
 
 def color_preview(color: np.ndarray) -> np.ndarray:

@@ -13,6 +13,7 @@ import tempfile
 import bpy
 import numpy as np
 
+from ..neural.inputs import linear_to_srgb
 from . import photography, toon
 
 _FAST_TMP = "/dev/shm" if os.path.isdir("/dev/shm") else None
@@ -64,6 +65,4 @@ def render_look(scene: bpy.types.Scene, look: dict) -> tuple[np.ndarray, np.ndar
 
 def to_srgb8(image: np.ndarray) -> np.ndarray:
     """Linear float RGB -> sRGB uint8, for PNG previews."""
-    c = np.clip(image, 0.0, 1.0)
-    encoded = np.where(c <= 0.0031308, 12.92 * c, 1.055 * np.power(c, 1 / 2.4) - 0.055)
-    return np.round(encoded * 255.0).astype(np.uint8)
+    return np.round(linear_to_srgb(image) * 255.0).astype(np.uint8)
