@@ -154,9 +154,7 @@ class ShotRunner:
         result.seconds["write"] = time.perf_counter() - t0
         self.results.append(result)
         if self.camera is None:
-            from .layout.camera import camera_metadata
-
-            self.camera = camera_metadata(self.scene)
+            self.camera = bundle.camera  # as the first frame saw it
         return result
 
     def close(self) -> dict:
