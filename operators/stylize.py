@@ -11,10 +11,11 @@ from ..shaders.apply import scene_look_name, user_looks_dir
 from ..shaders.looks import LookError, load_look
 
 
-def _image_for_shot(name: str, pixels_linear) -> bpy.types.Image:
+def _image_for_shot(scene: bpy.types.Scene, pixels_linear) -> bpy.types.Image:
     """Show the stylized frame in an Image Editor image named for the shot."""
     import numpy as np
 
+    name = f"{scene.name} stylized"
     height, width = pixels_linear.shape[:2]
     image = bpy.data.images.get(name)
     if image is None or tuple(image.size) != (width, height):
@@ -101,11 +102,9 @@ class MMD2ANIME_OT_stylize_shot(bpy.types.Operator):
         """Synchronous path (background mode, scripts)."""
         from ..shot import run_shot
 
-        name = f"{context.scene.name} stylized"
-
         def show(result, _done, _total):
             if result.image is not None:
-                _image_for_shot(name, result.image)
+                _image_for_shot(context.scene, result.image)
 
         try:
             manifest = run_shot(context.scene, _settings(context), show)
@@ -165,7 +164,7 @@ class MMD2ANIME_OT_stylize_shot(bpy.types.Operator):
                 frame, bundle, image, {"layout": t_layout, "stylize": t_style}
             )
             if image is not None:
-                _image_for_shot(f"{context.scene.name} stylized", image)
+                _image_for_shot(context.scene, image)
             props.progress = round(100 * self._index / len(frames))
         if self._index >= len(frames):
             return self._stop(context, cancelled=False)
