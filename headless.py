@@ -2,15 +2,13 @@
 """The headless job behind ``render.py``: argument parsing, scene loading, the shot pipeline."""
 
 import argparse
+import contextlib
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 ENGINES = {"eevee": "BLENDER_EEVEE", "cycles": "CYCLES", "workbench": "BLENDER_WORKBENCH"}
-
-
-class UsageError(Exception):
-    """Bad command-line arguments (exit code 2)."""
 
 
 def _frames(text: str) -> tuple[int, int]:
@@ -74,15 +72,14 @@ def _open_scene(path: str) -> None:
         raise RuntimeError(f"{blend}: cannot open ({str(exc).strip().splitlines()[-1]})") from None
 
 
-def _timed(timings: dict, step: str):
-    class _Timer:
-        def __enter__(self):
-            self.t0 = time.perf_counter()
-
-        def __exit__(self, *exc):
-            timings[step] = timings.get(step, 0.0) + time.perf_counter() - self.t0
-
-    return _Timer()
+@contextlib.contextmanager
+def _timed(timings: dict, step: str) -> Iterator[None]:
+    """Add the seconds the block takes to ``timings[step]``."""
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[step] = timings.get(step, 0.0) + time.perf_counter() - start
 
 
 def _apply_look(scene, name: str) -> dict:
