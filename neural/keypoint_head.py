@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""A tiny keypoint detector: RGB in [-1, 1] -> 18 COCO heatmaps at 1/4 resolution.
+"""A tiny keypoint detector: RGB in [-1, 1] -> 18 COCO heatmap logits at 1/4 resolution.
 
 Trained on the source domain with ground truth from the bundles' keypoints; frozen when it
 scores generated frames (the pose-consistency term) and reused as the PCK metric's detector.
@@ -39,14 +39,32 @@ class KeypointHead(nn.Module):
 
 
 def heatmap_loss(pred: torch.Tensor, target: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
-    """MSE per sample, weighted by ``weight`` (B,): 1 where the sample has a skeleton."""
-    per_sample = F.mse_loss(pred, target, reduction="none").mean(dim=(1, 2, 3))
-    return (per_sample * weight).sum() / weight.sum().clamp(min=1)
+    """Cross-entropy between each predicted map (logits, softmax over its pixels) and the
+    target heatmap normalized to a distribution, averaged over the keypoints present in the
+    target, per sample weighted by ``weight`` (B,): 1 where the sample has a skeleton.
+
+    A per-pixel MSE is dominated by the empty background (its value is ~1e-3 however wrong
+    the peak is); the spatial softmax scores only where the peak is."""
+    b, k = target.shape[:2]
+    target = target.reshape(b, k, -1).float()
+    mass = target.sum(-1)
+    present = (mass > 1e-3).float() * weight[:, None]
+    log_p = F.log_softmax(pred.reshape(b, k, -1).float(), -1)
+    ce = -(target / mass.clamp(min=1e-6)[..., None] * log_p).sum(-1)
+    return (ce * present).sum() / present.sum().clamp(min=1)
+
+
+def probabilities(logits: torch.Tensor) -> torch.Tensor:
+    """Each keypoint's map as a distribution over its pixels (what the head's logits mean)."""
+    b, k, h, w = logits.shape
+    return F.softmax(logits.reshape(b, k, -1), -1).reshape(b, k, h, w)
 
 
 def decode(heatmaps: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Pixel (x, y) at full resolution (origin at the top-left corner) and the peak value of
-    each heatmap: (B, 18, 2), (B, 18). Soft-argmax over a 3x3 window refines the argmax."""
+    """Pixel (x, y) at full resolution (origin at the top-left corner) and the peak
+    probability of each map, from the head's logits: (B, 18, 2), (B, 18). Soft-argmax over
+    a 3x3 window refines the argmax."""
+    heatmaps = probabilities(heatmaps)
     b, k, h, w = heatmaps.shape
     flat = heatmaps.reshape(b, k, -1)
     peak, index = flat.max(-1)

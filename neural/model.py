@@ -23,6 +23,7 @@ from .inputs import IN_CHANNELS
 GENERATOR_ARCH = "mmd2anime-gen"
 ARCH_VERSION = 1
 COLOR_CHANNELS = 3
+LEAK = 0.1  # slope of the output clamp beyond [-1, 1] while training
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,14 @@ class Generator(nn.Module):
         up = F.interpolate(body, scale_factor=2, mode="bilinear", align_corners=False)
         up = self.up1(torch.cat([up, f2], 1))
         up = F.interpolate(up, scale_factor=2, mode="bilinear", align_corners=False)
-        out = torch.clamp(x[:, :COLOR_CHANNELS] + self.to_rgb(up), -1, 1)
+        raw = x[:, :COLOR_CHANNELS] + self.to_rgb(up)
+        out = torch.clamp(raw, -1, 1)
+        if self.training:
+            # Leaky clamp: a pixel pushed past white or black keeps a gradient. With a plain
+            # clamp, a figure flooded white by the first steps (while the background learns
+            # its colour) never recovers; the leak shows in the output, so the losses also
+            # pull such pixels back instead of letting them drift.
+            out = out + LEAK * (raw - out)
         if return_features:
             return out, [f2, f4, mid, body]
         return out

@@ -3,8 +3,8 @@
 
 ``python -m mmd2anime.neural.train --style-frames DIR (--layouts DIR | --source-frames DIR)
 --out PACK [--size 256] [--steps N] [--batch 4] [--device auto] [--resume]
-[--checkpoint-every N] [--no-gan] [--no-surface] [--no-texture] [--no-nce] [--no-edge]
-[--no-pose] [--no-skeleton]``
+[--checkpoint-every N] [--no-gan] [--no-surface] [--no-texture] [--no-palette] [--no-nce]
+[--no-edge] [--no-pose] [--no-skeleton]``
 
 Checkpoints (safetensors: every network and the optimizers' state flattened into tensors,
 plus a JSON with the step and options), ``preview.png`` and ``losses.csv`` live in
@@ -43,7 +43,15 @@ TERMS = (
 )
 EXIT_DATA = 2
 EXIT_INTERRUPTED = 130
-WEIGHTS = {"gan": 1.0, "surface": 1.0, "texture": 1.0, "nce": 1.0, "edge": 2.0, "pose": 10.0}
+WEIGHTS = {
+    "palette": 10.0,
+    "gan": 1.0,
+    "surface": 1.0,
+    "texture": 1.0,
+    "nce": 1.0,
+    "edge": 2.0,
+    "pose": 1.0,
+}
 
 
 @dataclass
@@ -61,6 +69,7 @@ class TrainOptions:
     no_gan: bool = False
     no_surface: bool = False
     no_texture: bool = False
+    no_palette: bool = False
     no_nce: bool = False
     no_edge: bool = False
     no_pose: bool = False
@@ -71,6 +80,7 @@ class TrainOptions:
     series: str | None = None
     generator_channels: int = 64
     generator_blocks: int = 8
+    disc_channels: int = 16  # width of the discriminators' first layer (doubles per layer)
     threads: int = 0  # CPU threads for torch; 0 = every core
     notes: str | None = None  # free text for the pack (how the data was made)
 
@@ -97,7 +107,8 @@ class Trainer:
             ("texture", 1, opts.no_texture),
         ):
             if not off:
-                self.discriminators[name] = MultiScalePatchGAN(channels).to(device)
+                disc = MultiScalePatchGAN(channels, opts.disc_channels)
+                self.discriminators[name] = disc.to(device)
                 self.nets[f"disc_{name}"] = self.discriminators[name]
         self.nce_heads = None if opts.no_nce else losses.PatchNCEHeads([s, c, c, c]).to(device)
         if self.nce_heads is not None:
@@ -114,6 +125,8 @@ class Trainer:
                 d_params, opts.lr, betas=(0.5, 0.99)
             )
         self.optimizers["keypoint_head"] = torch.optim.Adam(self.keypoints.parameters(), 1e-3)
+        for net in self.nets.values():  # NHWC convolutions: about a third faster on CPU
+            net.to(memory_format=torch.channels_last)
         self.step = 0
         self.seconds = 0.0  # training time over all runs, resumed ones included
         self.commands: list[str] = []  # every run's command line, the first one first
@@ -124,7 +137,7 @@ class Trainer:
         o, dev = self.opts, self.device
         x, picks = data.random_crops(source.inputs, o.batch, o.size, self.rng)
         y, _ = data.random_crops(style, o.batch, o.size, self.rng)
-        x, y = x.to(dev), y.to(dev)
+        x, y = (t.to(dev).contiguous(memory_format=torch.channels_last) for t in (x, y))
         has_pose = source.has_pose[picks].to(dev)
         gt_heatmaps = data.heatmap_targets(x)
         if o.no_skeleton:
@@ -162,6 +175,8 @@ class Trainer:
             terms[name] = losses.g_hinge(disc(losses.diff_augment(_VIEWS[name](fake))))
             for p in disc.parameters():
                 p.requires_grad_(True)
+        if not o.no_palette:
+            terms["palette"] = losses.palette_loss(fake, y)
         if self.nce_heads is not None:
             # Encode the output with the same network, its conditioning unchanged.
             _, out_features = self.generator(torch.cat([fake, x[:, 3:]], 1), return_features=True)

@@ -71,15 +71,15 @@ def test_resume_continues_the_step_count(data_dirs, tmp_path):
 
 @pytest.mark.parametrize(
     "flag",
-    ["--no-gan", "--no-surface", "--no-texture", "--no-nce", "--no-edge", "--no-pose",
-     "--no-skeleton"],
+    ["--no-gan", "--no-surface", "--no-texture", "--no-palette", "--no-nce", "--no-edge",
+     "--no-pose", "--no-skeleton"],
 )  # fmt: skip
 def test_every_switch_trains(data_dirs, tmp_path, flag):
     out = tmp_path / "ablation.safetensors"
     assert _run(data_dirs, out, "--steps", "1", flag) == 0
     losses = load_pack(out)[1]["training"]["final_losses"]
     off = {"--no-gan": "g_gan", "--no-surface": "g_surface", "--no-texture": "g_texture",
-           "--no-nce": "g_nce", "--no-pose": "g_pose", "--no-edge": "g_edge"}  # fmt: skip
+           "--no-palette": "g_palette", "--no-nce": "g_nce", "--no-pose": "g_pose", "--no-edge": "g_edge"}  # fmt: skip
     if flag in off:
         assert off[flag] not in losses
     else:
@@ -137,3 +137,20 @@ def test_sigint_writes_checkpoint_and_pack(data_dirs, tmp_path):
     assert (out.with_suffix(".ckpt") / "checkpoint.safetensors").exists()
     _, meta = load_pack(out)
     assert 1 <= meta["training"]["steps"] < 100000
+
+
+def test_a_saturated_pixel_still_learns_in_training_and_is_clamped_in_use():
+    import torch
+
+    from mmd2anime.neural.inputs import IN_CHANNELS
+    from mmd2anime.neural.model import build_generator
+
+    model = build_generator(seed=0)
+    with torch.no_grad():
+        model.to_rgb.bias.fill_(3.0)  # every pixel far past white
+    x = torch.zeros(1, IN_CHANNELS, 8, 8)
+    out = model(x)
+    assert (out > 1).all()
+    out.sum().backward()
+    assert model.to_rgb.bias.grad.abs().min() > 0  # a plain clamp would give zero here
+    assert torch.equal(model.eval()(x), torch.ones_like(out))
