@@ -150,6 +150,8 @@ def run(args: argparse.Namespace) -> dict:
     )
     with _timed(timings, "shot"):
         manifest = run_shot(scene, settings)
+    for warning in manifest["warnings"]:
+        _log(f"warning: {warning}")
     for frame in manifest["frames"]:
         written += [str(out / f) for f in frame["files"]]
         for step, seconds in frame["seconds"].items():

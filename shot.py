@@ -44,6 +44,24 @@ def resolve_style(style: str, search_dirs: tuple[Path, ...] = ()) -> Path:
     raise FileNotFoundError(f"{style}: no such style pack")
 
 
+def domain_warning(pack_meta: dict, look: dict | None) -> str | None:
+    """A warning when the shot's renders differ from what the pack learned from: a pack
+    trained on plain renders paints a frame in a toon look badly (often flooded white)."""
+    data = pack_meta.get("training", {}).get("data", {})
+    if data.get("source_kind") != "layouts" or "source_look" not in data:
+        return None  # untrained, anime2anime, or a pack from before this was recorded
+    trained, applied = data["source_look"], look["name"] if look else None
+    if trained == applied:
+        return None
+    return (
+        f"style pack {pack_meta.get('name', '?')!r} learned from "
+        f"{f'renders in the look {trained!r}' if trained else 'plain renders'}, but the scene "
+        f"{f'has the look {applied!r} applied' if applied else 'has no look applied'}: "
+        f"{'revert the look' if not trained else f'apply the look {trained!r}'} for the "
+        "pictures the pack was made for"
+    )
+
+
 @dataclass
 class ShotSettings:
     out_dir: Path
@@ -80,6 +98,7 @@ class ShotRunner:
         self.started = time.perf_counter()
         self._saved_frame = scene.frame_current
         self.camera: dict | None = None
+        self.warnings: list[str] = []
         self.layout_dir = settings.out_dir / "layout"
         self.stylized_dir = settings.out_dir / "stylized"
         settings.out_dir.mkdir(parents=True, exist_ok=True)
@@ -97,6 +116,9 @@ class ShotRunner:
         self.stylizer = Stylizer(
             resolve_style(self.settings.style, self.settings.pack_dirs), device=self.settings.device
         )
+        warning = domain_warning(self.stylizer.meta, self.settings.look)
+        if warning:
+            self.warnings.append(warning)
 
     def render_layout(self, frame: int) -> tuple[FrameBundle, float]:
         """Main thread: the frame's FrameBundle from one render (its EXR kept if asked)."""
@@ -176,6 +198,7 @@ class ShotRunner:
                 {"frame": r.frame, "files": r.files, "seconds": r.seconds} for r in self.results
             ],
             "seconds_total": time.perf_counter() - self.started,
+            "warnings": self.warnings,
         }
         path = self.settings.out_dir / "manifest.json"
         path.write_text(json.dumps(manifest, indent=1, ensure_ascii=False))

@@ -65,7 +65,8 @@ def _bundles(folder: Path):
 
 
 def train_detector(out: Path, steps: int):
-    """The keypoint head trained on look-B renders and their keypoints (PCK's detector)."""
+    """The keypoint head trained on look-B renders and their keypoints (PCK's detector),
+    over random backgrounds and colors so that it judges pose, not palette."""
     import torch
 
     from mmd2anime.neural import data, inputs
@@ -76,7 +77,8 @@ def train_detector(out: Path, steps: int):
     )
     torch.manual_seed(0)
     head = KeypointHead()
-    loss = fit(head, x[:, :3].contiguous(), data.heatmap_targets(x), steps)
+    alpha = x[:, inputs.GEOMETRY.stop - 1].contiguous()
+    loss = fit(head, x[:, :3].contiguous(), data.heatmap_targets(x), steps, alpha=alpha)
     print(f"keypoint detector: {steps} steps, loss {loss:.4f}", file=sys.stderr)
     return head
 

@@ -9,6 +9,7 @@ Every problem raises :class:`DataError` with one line naming the folder or file.
 
 from __future__ import annotations
 
+import json
 import sys
 from collections import Counter
 from dataclasses import dataclass
@@ -110,6 +111,17 @@ def load_layouts(folder: str | Path) -> SourceSet:
     stacked = torch.from_numpy(np.stack(built))
     has_pose = stacked[:, inputs.MASKS.start + 2, 0, 0].clone()
     return SourceSet(stacked, has_pose, folder)
+
+
+def layouts_look(folder: str | Path) -> str | None:
+    """The toon look the layouts were rendered in (their dataset manifest's ``look``),
+    None for plain renders or a folder without a manifest."""
+    try:
+        manifest = json.loads((Path(folder) / "manifest.json").read_text())
+    except (OSError, ValueError):
+        return None
+    look = manifest.get("look") if isinstance(manifest, dict) else None
+    return look if isinstance(look, str) else None
 
 
 def _resize(x: torch.Tensor, h: int, w: int) -> torch.Tensor:

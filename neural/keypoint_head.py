@@ -38,6 +38,22 @@ class KeypointHead(nn.Module):
         return self.net(rgb)
 
 
+def augment(rgb: torch.Tensor, alpha: torch.Tensor) -> torch.Tensor:
+    """Renders (B, 3, H, W) in [-1, 1], premultiplied over black, with coverage ``alpha``
+    (B, H, W) -> the same figures over a random flat background, with random channel order,
+    gamma and sometimes grey. The head then finds a figure by its shape, not by the render's
+    colors, so it can also judge generated frames (a style rarely keeps a black background).
+    """
+    b, dev = rgb.shape[0], rgb.device
+    image = (rgb + 1) / 2 + (1 - alpha[:, None]) * torch.rand(b, 3, 1, 1, device=dev)
+    order = torch.argsort(torch.rand(b, 3, device=dev), dim=1)
+    image = torch.gather(image, 1, order[:, :, None, None].expand_as(image))
+    image = image.clamp(1e-4, 1) ** torch.exp(torch.randn(b, 1, 1, 1, device=dev) * 0.4)
+    grey = (torch.rand(b, 1, 1, 1, device=dev) < 0.25).to(image.dtype)
+    image = grey * image.mean(1, keepdim=True) + (1 - grey) * image
+    return (image * 2 - 1).contiguous(memory_format=torch.channels_last)
+
+
 def heatmap_loss(pred: torch.Tensor, target: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
     """Cross-entropy between each predicted map (logits, softmax over its pixels) and the
     target heatmap normalized to a distribution, averaged over the keypoints present in the
@@ -92,9 +108,11 @@ def fit(
     steps: int,
     batch: int = 8,
     seed: int = 0,
+    alpha: torch.Tensor | None = None,
 ) -> float:
     """Train ``head`` on images (N, 3, H, W) in [-1, 1] and their heatmaps at 1/4
-    resolution; returns the last loss."""
+    resolution; with the images' coverage ``alpha`` (N, H, W), on :func:`augment`-ed
+    copies (shape, not color). Returns the last loss."""
     generator = torch.Generator().manual_seed(seed)
     optimizer = torch.optim.Adam(head.parameters(), 1e-3)
     weight = torch.ones(min(batch, len(rgb)))
@@ -102,7 +120,8 @@ def fit(
     loss = torch.zeros(())
     for _ in range(steps):
         picks = torch.randint(len(rgb), (len(weight),), generator=generator)
-        loss = heatmap_loss(head(rgb[picks]), heatmaps[picks], weight)
+        images = rgb[picks] if alpha is None else augment(rgb[picks], alpha[picks])
+        loss = heatmap_loss(head(images), heatmaps[picks], weight)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()

@@ -30,7 +30,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from . import data, losses
+from . import data, inputs, keypoint_head, losses, train_metrics
 from .discriminator import MultiScalePatchGAN
 from .keypoint_head import KeypointHead, heatmap_loss
 from .model import GeneratorConfig, build_generator
@@ -146,7 +146,8 @@ class Trainer:
 
         # keypoint head: learns on the source colors, where the bundles give ground truth
         if has_pose.sum() > 0:
-            pred = self.keypoints(x[:, :3])
+            alpha = x[:, inputs.GEOMETRY.stop - 1]
+            pred = self.keypoints(keypoint_head.augment(x[:, :3], alpha))
             k_loss = heatmap_loss(pred, gt_heatmaps, has_pose)
             self.optimizers["keypoint_head"].zero_grad(set_to_none=True)
             k_loss.backward()
@@ -356,9 +357,12 @@ def train(opts: TrainOptions, command: str = "") -> int:
     trainer.save_checkpoint(folder)
     if hasattr(trainer, "last_batch"):
         write_preview(folder / "preview.png", trainer.last_batch)
-    pack = save_pack(
-        opts.out, trainer.generator.cpu(), _metadata(opts, trainer, record, seconds, command)
+    meta = _metadata(opts, trainer, record, seconds, command)
+    meta["metrics"] = train_metrics.evaluate(
+        trainer.generator, trainer.keypoints, source.inputs, source.has_pose, style, opts.size
     )
+    print(f"metrics: {json.dumps(meta['metrics'])}", file=sys.stderr)
+    pack = save_pack(opts.out, trainer.generator.cpu(), meta)
     print(f"wrote {pack} ({trainer.step} steps, {seconds:.1f} s)", file=sys.stderr)
     return EXIT_INTERRUPTED if interrupted else 0
 
@@ -385,6 +389,8 @@ def _metadata(
         "commands": trainer.commands,
         "notes": opts.notes,
     }
+    if opts.layouts:
+        meta["training"]["data"]["source_look"] = data.layouts_look(opts.layouts)
     meta["initialized_only"] = False
     return meta
 

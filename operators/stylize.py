@@ -111,6 +111,8 @@ class MMD2ANIME_OT_stylize_shot(bpy.types.Operator):
         except (ValueError, OSError, RuntimeError, LookError) as exc:
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}
+        for warning in manifest["warnings"]:
+            self.report({"WARNING"}, warning)
         last = manifest["frames"][-1]
         self.report({"INFO"}, f"Stylized {len(manifest['frames'])} frame(s): {last['files'][-1]}")
         return {"FINISHED"}
@@ -187,6 +189,8 @@ class MMD2ANIME_OT_stylize_shot(bpy.types.Operator):
         context.window_manager.event_timer_remove(self._timer)
         context.workspace.status_text_set(None)
         manifest = self._runner.close()
+        for warning in manifest["warnings"]:
+            self.report({"WARNING"}, warning)
         props = context.scene.mmd2anime
         props.busy = props.cancel_requested = False
         done = len(manifest["frames"])

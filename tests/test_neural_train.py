@@ -48,8 +48,14 @@ def test_tiny_run_writes_a_loadable_pack_with_metadata(data_dirs, tmp_path):
     assert training["steps"] == 3 and training["resolution"] == 64
     assert "frames you own" in training["terms"]
     assert training["data"]["style_frames"].endswith("style")
+    assert training["data"]["source_look"] is None  # plain layouts
     assert "--steps 3" in training["command"]
     assert set(training["final_losses"]) >= {"g_gan", "g_nce", "d_gan", "keypoint_head"}
+    measured = meta["metrics"]
+    assert measured["frames"] == 8
+    for key in ("palette_distance_source", "palette_distance_generated", "edge_f1_vs_source",
+                "pck@0.05_source", "pck@0.05_generated"):  # fmt: skip
+        assert 0 <= measured[key] < float("inf"), key
     ckpt = out.with_suffix(".ckpt")
     assert (ckpt / "preview.png").stat().st_size > 0
     rows = (ckpt / "losses.csv").read_text().splitlines()
@@ -154,3 +160,13 @@ def test_a_saturated_pixel_still_learns_in_training_and_is_clamped_in_use():
     out.sum().backward()
     assert model.to_rgb.bias.grad.abs().min() > 0  # a plain clamp would give zero here
     assert torch.equal(model.eval()(x), torch.ones_like(out))
+
+
+def test_the_layouts_look_comes_from_their_dataset_manifest(tmp_path):
+    from mmd2anime.neural.data import layouts_look
+
+    assert layouts_look(tmp_path) is None  # no manifest
+    (tmp_path / "manifest.json").write_text('{"look": "vivid", "count": 3}')
+    assert layouts_look(tmp_path) == "vivid"
+    (tmp_path / "manifest.json").write_text("{not json")
+    assert layouts_look(tmp_path) is None

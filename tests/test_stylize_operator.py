@@ -95,3 +95,20 @@ def test_style_packs_resolve_by_path_name_and_default(tmp_path, bpy_module):
     assert resolve_style(str(mine)) == mine
     with pytest.raises(FileNotFoundError, match="nope: no such style pack"):
         resolve_style("nope", (tmp_path,))
+
+
+def test_a_pack_trained_on_plain_renders_warns_when_a_look_is_applied(bpy_module):
+    from mmd2anime.shot import domain_warning
+
+    def meta(source_look, kind="layouts"):
+        data = {"source_kind": kind, "source_look": source_look}
+        return {"name": "pastel", "training": {"data": data}}
+
+    assert domain_warning(meta(None), None) is None
+    assert domain_warning(meta("pastel"), {"name": "pastel"}) is None
+    warning = domain_warning(meta(None), {"name": "vivid"})
+    assert "'pastel' learned from plain renders" in warning and "'vivid'" in warning
+    assert "revert the look" in warning
+    assert "apply the look 'lineart'" in domain_warning(meta("lineart"), None)
+    assert domain_warning(meta(None, kind="frames"), {"name": "vivid"}) is None  # anime2anime
+    assert domain_warning({"name": "old", "training": {"data": {}}}, {"name": "vivid"}) is None
