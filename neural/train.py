@@ -43,15 +43,7 @@ TERMS = (
 )
 EXIT_DATA = 2
 EXIT_INTERRUPTED = 130
-WEIGHTS = {
-    "palette": 10.0,
-    "gan": 1.0,
-    "surface": 1.0,
-    "texture": 1.0,
-    "nce": 1.0,
-    "edge": 2.0,
-    "pose": 1.0,
-}
+WEIGHTS = {"gan": 1.0, "surface": 1.0, "texture": 1.0, "nce": 1.0, "edge": 2.0}
 
 
 @dataclass
@@ -74,6 +66,8 @@ class TrainOptions:
     no_edge: bool = False
     no_pose: bool = False
     no_skeleton: bool = False
+    palette_weight: float = 10.0
+    pose_weight: float = 1.0  # too high, and the generator paints marks at the joints
     lr: float = 2e-4
     seed: int = 0
     name: str | None = None
@@ -193,7 +187,8 @@ class Trainer:
             for p in self.keypoints.parameters():
                 p.requires_grad_(True)
         if terms:
-            g_total = sum(WEIGHTS[k] * v for k, v in terms.items())
+            weights = {**WEIGHTS, "palette": o.palette_weight, "pose": o.pose_weight}
+            g_total = sum(weights[k] * v for k, v in terms.items())
             self.optimizers["generator"].zero_grad(set_to_none=True)
             g_total.backward()
             self.optimizers["generator"].step()
