@@ -67,7 +67,7 @@ class TrainOptions:
     no_pose: bool = False
     no_skeleton: bool = False
     palette_weight: float = 10.0
-    pose_weight: float = 1.0  # too high, and the generator paints marks at the joints
+    pose_weight: float = 0.3  # higher, and the generator paints marks at the joints
     lr: float = 2e-4
     seed: int = 0
     name: str | None = None
