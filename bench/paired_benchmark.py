@@ -177,8 +177,8 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="tiny end-to-end run (< 3 min)")
     parser.add_argument("--count", type=int, default=48)
     parser.add_argument("--size", type=int, default=128)
-    parser.add_argument("--steps", type=int, default=1000)
-    parser.add_argument("--detector-steps", type=int, default=600)
+    parser.add_argument("--steps", type=int, default=1500)
+    parser.add_argument("--detector-steps", type=int, default=2000)
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
     if args.quick:

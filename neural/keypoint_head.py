@@ -40,12 +40,13 @@ class KeypointHead(nn.Module):
 
 def augment(rgb: torch.Tensor, alpha: torch.Tensor) -> torch.Tensor:
     """Renders (B, 3, H, W) in [-1, 1], premultiplied over black, with coverage ``alpha``
-    (B, H, W) -> the same figures over a random flat background, with random channel order,
-    gamma and sometimes grey. The head then finds a figure by its shape, not by the render's
-    colors, so it can also judge generated frames (a style rarely keeps a black background).
+    (B, H, W) -> the same figures over a random flat background (black for a third), with
+    random channel order and gamma, and sometimes grey. The head then finds a figure by its
+    shape, not by the render's colors, so it can also judge generated frames.
     """
     b, dev = rgb.shape[0], rgb.device
-    image = (rgb + 1) / 2 + (1 - alpha[:, None]) * torch.rand(b, 3, 1, 1, device=dev)
+    background = torch.rand(b, 3, 1, 1, device=dev) * (torch.rand(b, 1, 1, 1, device=dev) > 0.33)
+    image = (rgb + 1) / 2 + (1 - alpha[:, None]) * background
     order = torch.argsort(torch.rand(b, 3, device=dev), dim=1)
     image = torch.gather(image, 1, order[:, :, None, None].expand_as(image))
     image = image.clamp(1e-4, 1) ** torch.exp(torch.randn(b, 1, 1, 1, device=dev) * 0.4)
