@@ -85,7 +85,7 @@ def train_detector(out: Path, steps: int, augmented: bool):
     )
     torch.manual_seed(0)
     head = KeypointHead()
-    alpha = x[:, inputs.GEOMETRY.stop - 1].contiguous() if augmented else None
+    alpha = x[:, inputs.ALPHA].contiguous() if augmented else None
     loss = fit(head, x[:, :3].contiguous(), data.heatmap_targets(x), steps, alpha=alpha)
     print(f"keypoint detector (augmented {augmented}): {steps} steps, loss {loss:.4f}",
           file=sys.stderr)  # fmt: skip

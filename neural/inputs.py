@@ -39,6 +39,7 @@ CHANNELS: tuple[str, ...] = (
 IN_CHANNELS = len(CHANNELS)
 COLOR = slice(0, 3)
 GEOMETRY = slice(3, 8)
+ALPHA = 7  # coverage, the last geometry channel
 SKELETON = slice(8, 8 + KEYPOINTS + len(LIMB_GROUPS))
 MASKS = slice(IN_CHANNELS - 3, IN_CHANNELS)
 NORMALIZATION = {
@@ -109,7 +110,7 @@ def build_inputs(
         if bundle.normal is not None:
             out[4:7] = np.moveaxis(np.nan_to_num(bundle.normal[crop]), -1, 0)
         if bundle.alpha is not None:
-            out[7] = bundle.alpha[crop]
+            out[ALPHA] = bundle.alpha[crop]
     if len(bundle.people):
         out[MASKS.start + 2] = 1
         sigma = keypoint_sigma(bundle.width, bundle.height)

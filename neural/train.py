@@ -140,7 +140,7 @@ class Trainer:
 
         # keypoint head: learns on the source colors, where the bundles give ground truth
         if has_pose.sum() > 0:
-            alpha = x[:, inputs.GEOMETRY.stop - 1]
+            alpha = x[:, inputs.ALPHA]
             pred = self.keypoints(keypoint_head.augment(x[:, :3], alpha))
             k_loss = heatmap_loss(pred, gt_heatmaps, has_pose)
             self.optimizers["keypoint_head"].zero_grad(set_to_none=True)

@@ -91,3 +91,7 @@ def test_srgb_roundtrip():
     values = np.linspace(0, 1, 101)
     np.testing.assert_allclose(inputs.srgb_to_linear(inputs.linear_to_srgb(values)), values,
                                atol=1e-6)  # fmt: skip
+
+
+def test_the_alpha_index_names_the_alpha_channel():
+    assert inputs.CHANNELS[inputs.ALPHA] == "alpha"
