@@ -22,7 +22,15 @@ def test_quick_paired_benchmark_writes_the_table(tmp_path):
     table = json.loads((tmp_path / "table.json").read_text())
     assert set(table["rows"]) == {"identity", "no-skeleton", "full", "ground truth (ceiling)"}
     for row in table["rows"].values():
-        assert set(row) == {"ssim", "delta_e76", "edge_f1", "pck@0.05"}
+        assert set(row) == {"ssim", "delta_e76", "edge_f1", "pck@0.05", "pck@0.05_shape"}
         assert 0 <= row["ssim"] <= 1 and row["delta_e76"] >= 0
     assert table["rows"]["ground truth (ceiling)"]["ssim"] == pytest.approx(1.0)
     assert "| full |" in (tmp_path / "table.md").read_text()
+    # a second run scores the packs it finds instead of training again
+    again = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "paired_benchmark.py"), "--quick", "--out",
+         str(tmp_path), "--reuse-packs"],
+        capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert json.loads((tmp_path / "table.json").read_text())["info"]["full"]["reused"] is True
