@@ -4,10 +4,11 @@
 Baseline: the same scene rendered to a PNG with only the Combined pass, in the same run.
 Prints median seconds over a few alternating repeats and the ratio (target <= 1.15).
 Run from the repo root: .venv/bin/python bench/bench_layout.py [--size 256] [--repeats 3]
-[--samples 4]. Cycles' Vector pass costs a fixed ~30-40 ms here (the neighbouring frames are
-evaluated for motion), so its ratio depends on how long the render itself takes: measured
-1.30 at 256 px / 4 samples, 1.11 at 512 px / 16 samples (the demo's settings); without the
-motion pass 0.98-1.10. Workbench 1.03, EEVEE 0.99.
+[--samples 4] [--engines CYCLES,...]. Cycles' Vector pass costs a fixed 15-40 ms here (the
+neighbouring frames are evaluated for motion), so its ratio depends on how long the render
+itself takes: measured 1.30-1.46 at 256 px / 4 samples (a 30 ms render), 1.06-1.11 at
+512 px / 16 samples (the demo's settings); without the motion pass 0.96-1.22. Workbench
+1.02-1.13 (noisy at 0.15 s), EEVEE 0.99.
 """
 
 import argparse
