@@ -2,10 +2,11 @@
 """Metrics a finished training run stores in its pack: measured on whole source frames, with
 no ground truth beyond what the source carries.
 
-- ``palette_distance``: sliced Wasserstein distance of the frames' colors to the style
-  frames', for the source renders and for the generated frames (lower = closer to the style).
-- ``pck@0.05``: keypoints the run's keypoint head finds in the source renders (its ceiling)
-  and in the generated frames, against the skeleton the source was rendered from.
+- ``palette_distance_source`` / ``_generated``: sliced Wasserstein distance of the colors of
+  the source renders / the generated frames to the style frames' (lower = closer).
+- ``pck@0.05_source`` / ``_generated``: keypoints the run's keypoint head finds in the source
+  renders (its ceiling) / the generated frames, against the skeleton the source was
+  rendered from.
 - ``edge_f1_vs_source``: Canny edges of the generated frames against the source renders'
   (how much of the layout's structure survives).
 """
@@ -51,7 +52,8 @@ def evaluate(
 ) -> dict[str, float]:
     """The metrics above on the first ``FRAMES`` source frames, resized to ``size``."""
     was_training = generator.training, head.training
-    generator.eval(), head.eval()
+    generator.eval()
+    head.eval()
     device = next(generator.parameters()).device
     torch.manual_seed(seed)  # the palette distance samples pixels and directions
     n = min(FRAMES, len(source))
@@ -81,7 +83,8 @@ def evaluate(
         for g, s in zip(generated, sources, strict=True)
     ]
     result["edge_f1_vs_source"] = float(np.mean(f1))
-    generator.train(was_training[0]), head.train(was_training[1])
+    generator.train(was_training[0])
+    head.train(was_training[1])
     return {k: round(v, 4) if isinstance(v, float) else v for k, v in result.items()}
 
 
