@@ -112,3 +112,14 @@ def test_a_pack_trained_on_plain_renders_warns_when_a_look_is_applied(bpy_module
     assert "apply the look 'lineart'" in domain_warning(meta("lineart"), None)
     assert domain_warning(meta(None, kind="frames"), {"name": "vivid"}) is None  # anime2anime
     assert domain_warning({"name": "old", "training": {"data": {}}}, {"name": "vivid"}) is None
+
+
+def test_stylizing_a_scene_in_a_look_the_pack_never_saw_warns(scene, bpy_module, tmp_path):
+    bpy = bpy_module
+    _shot(bpy, tmp_path)
+    assert bpy.ops.mmd2anime.stylize_shot() == {"FINISHED"}
+    assert json.loads((tmp_path / "manifest.json").read_text())["warnings"] == []
+    assert bpy.ops.mmd2anime.apply_look(look="vivid") == {"FINISHED"}
+    assert bpy.ops.mmd2anime.stylize_shot() == {"FINISHED"}
+    warnings = json.loads((tmp_path / "manifest.json").read_text())["warnings"]
+    assert len(warnings) == 1 and "plain renders" in warnings[0] and "'vivid'" in warnings[0]
