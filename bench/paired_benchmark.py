@@ -200,7 +200,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="tiny end-to-end run (< 3 min)")
     parser.add_argument("--count", type=int, default=48)
     parser.add_argument("--size", type=int, default=128)
-    parser.add_argument("--steps", type=int, default=1500)
+    parser.add_argument("--steps", type=int, default=3000)
     parser.add_argument("--detector-steps", type=int, default=2000)
     parser.add_argument("--pose-weight", type=float, help="default: the trainer's")
     parser.add_argument("--out", required=True)
