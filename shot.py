@@ -53,12 +53,12 @@ def domain_warning(pack_meta: dict, look: dict | None) -> str | None:
     trained, applied = data["source_look"], look["name"] if look else None
     if trained == applied:
         return None
+    learned = f"renders in the look {trained!r}" if trained else "plain renders"
+    scene = f"has the look {applied!r} applied" if applied else "has no look applied"
+    remedy = f"apply the look {trained!r}" if trained else "revert the look"
     return (
-        f"style pack {pack_meta.get('name', '?')!r} learned from "
-        f"{f'renders in the look {trained!r}' if trained else 'plain renders'}, but the scene "
-        f"{f'has the look {applied!r} applied' if applied else 'has no look applied'}: "
-        f"{'revert the look' if not trained else f'apply the look {trained!r}'} for the "
-        "pictures the pack was made for"
+        f"style pack {pack_meta.get('name', '?')!r} learned from {learned}, but the scene "
+        f"{scene}: {remedy} for the pictures the pack was made for"
     )
 
 

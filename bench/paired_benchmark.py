@@ -129,7 +129,7 @@ def _trained(pack: Path) -> dict:
 def evaluate(out: Path, detectors: dict) -> dict[str, dict[str, float]]:
     import torch
 
-    from mmd2anime.neural import inputs, metrics
+    from mmd2anime.neural import data, inputs, metrics
     from mmd2anime.neural.pack import load_pack
 
     layouts, truths = _bundles(out / "test_layouts"), _bundles(out / "test_truth")
@@ -140,12 +140,7 @@ def evaluate(out: Path, detectors: dict) -> dict[str, dict[str, float]]:
         x = torch.from_numpy(inputs.build_inputs(layout))[None]
         answers["identity"].append(inputs.linear_to_srgb(layout.color))
         for name, model in models.items():
-            if name == "no-skeleton":
-                x_in = x.clone()
-                x_in[:, inputs.SKELETON] = 0
-                x_in[:, inputs.MASKS.start + 2] = 0
-            else:
-                x_in = x
+            x_in = data.drop_skeleton(x) if name == "no-skeleton" else x
             with torch.no_grad():
                 y = model(x_in)[0].permute(1, 2, 0).numpy()
             answers[name].append((y + 1) / 2)

@@ -26,7 +26,6 @@ from . import inputs
 MIN_IMAGES = 8
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 HEATMAP_STRIDE = 4
-BUNDLE_GLOB = "*_bundle.npz"
 
 
 class DataError(ValueError):
@@ -107,7 +106,7 @@ def load_layouts(folder: str | Path) -> SourceSet:
     if len(sizes) > 1:
         odd = sum(n for s, n in sizes.items() if s != (h, w))
         print(f"{folder}: resized {odd} of {len(built)} bundles to {w}x{h}", file=sys.stderr)
-        built = [_resize(torch.from_numpy(b)[None], h, w)[0].numpy() for b in built]
+        built = [resize(torch.from_numpy(b)[None], h, w)[0].numpy() for b in built]
     stacked = torch.from_numpy(np.stack(built))
     has_pose = stacked[:, inputs.MASKS.start + 2, 0, 0].clone()
     return SourceSet(stacked, has_pose, folder)
@@ -124,7 +123,8 @@ def layouts_look(folder: str | Path) -> str | None:
     return look if isinstance(look, str) else None
 
 
-def _resize(x: torch.Tensor, h: int, w: int) -> torch.Tensor:
+def resize(x: torch.Tensor, h: int, w: int) -> torch.Tensor:
+    """Bilinear, antialiased resize of (N, C, H, W) to h x w (a no-op at that size)."""
     if x.shape[-2:] == (h, w):
         return x
     return F.interpolate(x, size=(h, w), mode="bilinear", align_corners=False, antialias=True)
@@ -144,7 +144,7 @@ def random_crops(
         side = max(side, min(short, 8))
         y = torch.randint(h - side + 1, (), generator=generator).item()
         x = torch.randint(w - side + 1, (), generator=generator).item()
-        crops.append(_resize(images[i : i + 1, :, y : y + side, x : x + side], size, size))
+        crops.append(resize(images[i : i + 1, :, y : y + side, x : x + side], size, size))
     return torch.cat(crops), picks
 
 

@@ -15,20 +15,13 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
-from . import inputs, metrics
+from . import data, inputs, metrics
 from .keypoint_head import KeypointHead, decode
 from .losses import palette_loss
 
 FRAMES = 32
 CHUNK = 8
-
-
-def _resized(x: torch.Tensor, size: int) -> torch.Tensor:
-    if x.shape[-2:] == (size, size):
-        return x
-    return F.interpolate(x, size=(size, size), mode="bilinear", antialias=True)
 
 
 def _truth_points(batch_inputs: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
@@ -57,16 +50,16 @@ def evaluate(
     device = next(generator.parameters()).device
     torch.manual_seed(seed)  # the palette distance samples pixels and directions
     n = min(FRAMES, len(source))
+    sources = data.resize(source[:n], size, size)
     made, found = [], {"source": [], "generated": []}
     for start in range(0, n, CHUNK):
-        x = _resized(source[start : start + CHUNK], size).to(device)
+        x = sources[start : start + CHUNK].to(device)
         y = generator(x.contiguous(memory_format=torch.channels_last))
         made.append(y.cpu())
         for name, rgb in (("source", x[:, :3]), ("generated", y)):
             found[name].append(decode(head(rgb))[0].cpu().numpy())
-    sources = _resized(source[:n], size)
     generated = torch.cat(made)
-    styles = _resized(style[: max(n, 1)], size)
+    styles = data.resize(style[:n], size, size)
     result = {
         "frames": n,
         "palette_distance_source": float(palette_loss(sources[:, :3], styles)),
