@@ -21,6 +21,7 @@ import tempfile
 from pathlib import Path
 
 import bpy
+import cv2
 import numpy as np
 
 from ..bundle import FrameBundle
@@ -89,36 +90,10 @@ def render_bundle(
     else:
         path = str(keep_exr)
     try:
-        with overriding() as setting:
-            render = scene.render
-            image = render.image_settings
-            setting.save(image, "media_type", "file_format", "color_depth", "exr_codec")
-            setting.save(image, "color_mode")
-            setting.set(render, "filepath", path)
-            setting.set(render, "use_file_extension", False)
-            setting.set(render, "film_transparent", True)
-            setting.set(image, "media_type", "MULTI_LAYER_IMAGE")
-            setting.set(image, "file_format", "OPEN_EXR_MULTILAYER")
-            setting.set(image, "color_depth", "32")
-            setting.set(image, "exr_codec", "ZIP" if keep_exr else "NONE")
-            setting.set(view_layer, "use_pass_z", True)
-            if "normal" in passes:
-                setting.set(view_layer, "use_pass_normal", True)
-            if "motion" in passes:
-                setting.set(view_layer, "use_pass_vector", True)
-            if render.pixel_aspect_x == render.pixel_aspect_y:
-                bpy.ops.render.render(write_still=True, scene=scene.name, layer=view_layer.name)
-            else:
-                # Blender 5.0 cannot write a multilayer EXR at a non-square pixel aspect
-                # ("Conflicting attributes ... pixelAspectRatio"); the pixels do not depend
-                # on it once rendered, so the result is saved as if they were square
-                # (save_render costs one more copy of the render result than write_still).
-                bpy.ops.render.render(scene=scene.name, layer=view_layer.name)
-                setting.set(render, "pixel_aspect_x", 1.0)
-                setting.set(render, "pixel_aspect_y", 1.0)
-                _render_result().save_render(path, scene=scene)
-        wanted = {"Combined", "Depth"} | ({"Normal"} if "normal" in passes else set())
-        wanted |= {"Vector"} if "motion" in passes else set()
+        render_exr(scene, view_layer, path, passes, compress=keep_exr is not None)
+        # Depth first: its background mask zeroes the normals as they are converted.
+        wanted = ["Depth", "Combined"] + ["Normal"] * ("normal" in passes)
+        wanted += ["Vector"] * ("motion" in passes)
         width, height = output_size(scene)
         in_context = bpy.context.scene == scene
         depsgraph = bpy.context.evaluated_depsgraph_get() if in_context else view_layer.depsgraph
@@ -126,34 +101,32 @@ def render_bundle(
                              engine=scene.render.engine,
                              camera=camera_metadata(scene, depsgraph))  # fmt: skip
         # One pass in memory at a time: each is converted, then its raw array dropped.
-        found, depth = set(), None
+        found, depth, background = set(), None, None
         for name, pixels in iter_passes(path, view_layer.name, wanted):
             found.add(name)
-            if name == "Combined":
-                if "color" in passes:
-                    bundle.color = np.ascontiguousarray(pixels[..., :3])
+            if name == "Depth":
+                depth = pixels[..., 0]  # a view, no copy: the only channel
+                background = depth >= BACKGROUND_FRACTION * camera.data.clip_end
+                depth[background] = np.inf
+            elif name == "Combined":
+                if "color" in passes:  # cv2 copies RGB out of RGBA 10x faster than numpy
+                    bundle.color = cv2.cvtColor(pixels, cv2.COLOR_RGBA2RGB)
                 if "alpha" in passes:
                     bundle.alpha = np.ascontiguousarray(pixels[..., 3])
-            elif name == "Depth":
-                depth = pixels[..., 0]  # a view, no copy: the only channel
             elif name == "Normal":
-                bundle.normal = _camera_normals(pixels, camera)
+                bundle.normal = _camera_normals(pixels, camera, background)
             elif name == "Vector":
                 bundle.motion_prev, bundle.motion_next = _motion(pixels)
             del pixels
     finally:
         if keep_exr is None and os.path.exists(path):
             os.remove(path)
-    missing = wanted - found
+    missing = set(wanted) - found
     if missing:
         raise LayoutError(
             f"render engine {scene.render.engine} wrote no {', '.join(sorted(missing))} "
             f"pass into {path}"
         )
-    background = depth >= BACKGROUND_FRACTION * camera.data.clip_end
-    depth[background] = np.inf
-    if bundle.normal is not None:
-        bundle.normal[background] = 0.0
     if keypoints:
         bundle.keypoints, bundle.visibility, bundle.people = scene_keypoints(
             scene, depth, depsgraph
@@ -164,6 +137,46 @@ def render_bundle(
     return bundle
 
 
+def render_exr(
+    scene: bpy.types.Scene,
+    view_layer: bpy.types.ViewLayer,
+    path: str,
+    passes: tuple[str, ...],
+    *,
+    compress: bool = False,
+) -> None:
+    """Render the current frame once into a multilayer EXR at ``path`` holding Combined,
+    Depth and the Blender passes that ``passes`` need; every setting touched is restored."""
+    with overriding() as setting:
+        render = scene.render
+        image = render.image_settings
+        setting.save(image, "media_type", "file_format", "color_depth", "exr_codec")
+        setting.save(image, "color_mode")
+        setting.set(render, "filepath", path)
+        setting.set(render, "use_file_extension", False)
+        setting.set(render, "film_transparent", True)
+        setting.set(image, "media_type", "MULTI_LAYER_IMAGE")
+        setting.set(image, "file_format", "OPEN_EXR_MULTILAYER")
+        setting.set(image, "color_depth", "32")
+        setting.set(image, "exr_codec", "ZIP" if compress else "NONE")
+        setting.set(view_layer, "use_pass_z", True)
+        if "normal" in passes:
+            setting.set(view_layer, "use_pass_normal", True)
+        if "motion" in passes:
+            setting.set(view_layer, "use_pass_vector", True)
+        if render.pixel_aspect_x == render.pixel_aspect_y:
+            bpy.ops.render.render(write_still=True, scene=scene.name, layer=view_layer.name)
+        else:
+            # Blender 5.0 cannot write a multilayer EXR at a non-square pixel aspect
+            # ("Conflicting attributes ... pixelAspectRatio"); the pixels do not depend
+            # on it once rendered, so the result is saved as if they were square
+            # (save_render costs one more copy of the render result than write_still).
+            bpy.ops.render.render(scene=scene.name, layer=view_layer.name)
+            setting.set(render, "pixel_aspect_x", 1.0)
+            setting.set(render, "pixel_aspect_y", 1.0)
+            _render_result().save_render(path, scene=scene)
+
+
 def _render_result() -> bpy.types.Image:
     for image in bpy.data.images:
         if image.type == "RENDER_RESULT":
@@ -171,12 +184,19 @@ def _render_result() -> bpy.types.Image:
     raise LayoutError("the render left no Render Result to save")
 
 
-def _camera_normals(world: np.ndarray, camera: bpy.types.Object) -> np.ndarray:
-    """World-space normals -> camera space (x right, y up, z toward the camera), unit length."""
-    rotation = np.array(camera.matrix_world.to_3x3().normalized(), np.float32)
-    normals = world @ rotation  # row vectors: dot with each camera axis
-    length = np.linalg.norm(normals, axis=2, keepdims=True)
-    np.divide(normals, length, out=normals, where=length > 1e-12)
+def _camera_normals(
+    world: np.ndarray, camera: bpy.types.Object, background: np.ndarray
+) -> np.ndarray:
+    """World-space normals -> camera space (x right, y up, z toward the camera), unit length;
+    zero on the ``background`` mask."""
+    to_camera = np.array(camera.matrix_world.to_3x3().normalized(), np.float32).T
+    # cv2 per-pixel products: a third of the time of numpy's (1080p: 14 ms vs 33 ms).
+    normals = cv2.transform(world, to_camera)
+    length = cv2.transform(cv2.multiply(normals, normals), np.ones((1, 3), np.float32))
+    np.sqrt(length, out=length)
+    scale = np.reciprocal(length, out=np.ones_like(length), where=length > 1e-12)
+    scale[background] = 0.0
+    normals *= scale[..., None]
     return normals
 
 
