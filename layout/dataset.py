@@ -25,7 +25,7 @@ from ..shaders.looks import load_look
 from ..shaders.photography import develop_look
 from .errors import LayoutError
 from .keypoints import world_keypoints
-from .outputs import MANIFEST_NAME, versions, write_frame
+from .outputs import MANIFEST_NAME, available_passes, versions, write_frame
 
 BuildPuppet = Callable[[], bpy.types.Object]
 ApplyPose = Callable[[bpy.types.Object, int], object]
@@ -171,6 +171,9 @@ def write_dataset(
             if any(m.type == "ARMATURE" and m.object == armature for m in o.modifiers)
         ]
         material = bpy.data.materials.new(SCENE_NAME)
+        # Samples are stills with no neighbouring frames to move from: no motion pass
+        # (24 samples at 256², Cycles, 4 samples: 1.48 s without it, 1.68 s with it).
+        passes = tuple(p for p in available_passes(scene) if p != "motion")
         for index in range(count):
             if poses is not None:
                 poses(armature, index)
@@ -183,7 +186,7 @@ def write_dataset(
             if look_data is not None and index == 0:
                 # once, after the first restyle gave every mesh a material to convert
                 apply_look(look_targets([armature, *meshes]), look_data, scene)
-            entry = write_frame(scene, out_dir, f"{index:06d}", finish)
+            entry = write_frame(scene, out_dir, f"{index:06d}", finish, passes)
             entries.append({"sample": index, **entry, "choices": choices})
     finally:
         window.scene = previous_scene

@@ -96,13 +96,15 @@ def write_frame(
     out_dir: Path,
     stem: str,
     finish: Callable[[FrameBundle], object] | None = None,
+    passes: tuple[str, ...] | None = None,
 ) -> dict:
     """Render the current frame and write its files; returns its manifest entry.
     ``finish(bundle)`` may change the bundle in place before it is written (a look's
-    photography pass)."""
+    photography pass). ``passes`` defaults to every pass the engine gives."""
     start = time.perf_counter()
     exr = out_dir / f"{stem}.exr"
-    bundle = render_bundle(scene, passes=available_passes(scene), keep_exr=exr)
+    passes = available_passes(scene) if passes is None else passes
+    bundle = render_bundle(scene, passes=passes, keep_exr=exr)
     if finish is not None:
         finish(bundle)
     render_seconds = time.perf_counter() - start

@@ -33,6 +33,8 @@ def test_dataset_frames_the_figure_and_cleans_up(bpy_module, scene, tmp_path):
     assert manifest["count"] == 3 and manifest["resolution"] == [64, 64]
     for entry in manifest["frames"]:
         assert entry["people"] == ["Figure"]
+        # stills: every pass but motion, which has no neighbouring frames to come from
+        assert entry["passes"] == ["color", "alpha", "depth", "normal"]
         bundle = FrameBundle.load(tmp_path / "a" / entry["files"]["bundle"])
         seen = bundle.visibility[0] > 0
         assert seen.sum() >= 10  # most joints inside the frame
