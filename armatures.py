@@ -16,7 +16,9 @@ import bpy
 NAME_J_KEY = "mmd_name_j"  # ID property our importer sets on each bone (bpy.types.Bone)
 NAME_E_KEY = "mmd_name_e"
 MODEL_KEY = "mmd2anime_model"  # ID property on armature objects made by our importer
-MMD_TOOLS_ROOT = 1  # mmd_tools' enum value of mmd_type "ROOT" when stored as an int
+# mmd_tools numbers its mmd_type enum items itself (NONE 1, ROOT 2, ...): a scene saved
+# with mmd_tools and opened without it stores a root as the int 2 (seen on such scenes).
+MMD_TOOLS_ROOT = 2
 
 
 def _system_props(struct) -> object | None:

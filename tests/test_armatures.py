@@ -31,7 +31,7 @@ def test_mmd_tools_scene_opened_without_mmd_tools(scene, bpy_module, tmp_path, s
     def store(struct):
         return struct.bl_system_properties_get(do_create=True) if storage == "system" else struct
 
-    store(root)["mmd_type"] = armatures.MMD_TOOLS_ROOT
+    store(root)["mmd_type"] = 2  # what a scene saved by mmd_tools holds for ROOT
     store(arm.pose.bones["腕.L"])["mmd_bone"] = {"name_j": "左腕", "name_e": "arm_L"}
     store(arm.pose.bones["Arm.R"])["mmd_bone"] = {"name_j": "右腕", "name_e": "arm_R"}
     path = tmp_path / "mmd_tools_scene.blend"
@@ -56,3 +56,19 @@ def test_our_importer_and_plain_armatures(scene, bpy_module):
     ours.data.bones["arm_left"][armatures.NAME_J_KEY] = "左腕"
     assert armatures.mmd_armatures(scene) == [ours]
     assert list(armatures.bones_by_name_j(ours)) == ["左腕"]
+
+
+def test_empty_of_another_mmd_tools_type_is_no_root(scene, bpy_module):
+    """mmd_tools' mmd_type NONE is stored as 1 and its rigid-body group empty as 3: an
+    armature under such an empty is not a model."""
+    from mmd2anime import armatures
+
+    arm = _rig(bpy_module, ["腕.L"])
+    parent = bpy_module.data.objects.new("Group", None)
+    scene.collection.objects.link(parent)
+    arm.parent = parent
+    for value in (1, 3):
+        parent.bl_system_properties_get(do_create=True)["mmd_type"] = value
+        assert armatures.mmd_armatures(scene) == []
+    parent.bl_system_properties_get()["mmd_type"] = 2
+    assert armatures.mmd_armatures(scene) == [arm]

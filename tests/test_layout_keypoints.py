@@ -186,7 +186,7 @@ def test_keypoints_of_an_mmd_tools_style_rig(bpy_module, scene):
         del pose_bone.bone[NAME_J_KEY]
         pose_bone.name = f"Bone{index}"
     root = bpy_module.data.objects.new("Root", None)
-    root["mmd_type"] = 1  # mmd_tools' ROOT, stored as an int without mmd_tools
+    root["mmd_type"] = 2  # mmd_tools' ROOT, stored as an int without mmd_tools
     scene.collection.objects.link(root)
     armature.parent = root
     front_camera(scene)
