@@ -53,6 +53,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--dataset", type=int, metavar="N", help="write N random training layouts instead"
     )
     parser.add_argument("--seed", type=int, default=0, help="--dataset random seed (default 0)")
+    parser.add_argument("--model", help="--dataset puppet: a PMX/PMD file (default: the mannequin)")
+    parser.add_argument(
+        "--motion",
+        action="append",
+        metavar="VMD",
+        help="--dataset poses: random frames of this VMD motion (repeatable; default: the "
+        "pose library)",
+    )
     return parser
 
 
@@ -100,11 +108,15 @@ def run(args: argparse.Namespace) -> dict:
     timings: dict[str, float] = {}
     written: list[str] = []
     if args.dataset is not None:
-        from .layout.dataset import write_dataset
+        from .layout.dataset import model_puppet, motion_poses, write_dataset
 
         size = args.resolution or (256, 256)
         with _timed(timings, "dataset"):
             extra = {"engine": ENGINES[args.engine]} if args.engine else {}
+            if args.model:
+                extra["build_puppet"] = model_puppet(args.model)
+            if args.motion:
+                extra["poses"] = motion_poses(args.motion, args.seed)
             manifest = write_dataset(
                 out, args.dataset, seed=args.seed, size=size, look=args.look, **extra
             )
@@ -173,6 +185,8 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)  # exits with code 2 on bad arguments
     if args.demo and args.scene:
         parser.error("--demo builds its own scene; do not pass a .blend as well")
+    if (args.model or args.motion) and args.dataset is None:
+        parser.error("--model and --motion choose the puppet and poses of --dataset")
     if args.style != "none":
         from .shot import resolve_style
 

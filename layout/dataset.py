@@ -13,12 +13,12 @@ import json
 import math
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import bpy
 import numpy as np
-from mathutils import Euler, Vector
+from mathutils import Euler, Matrix, Vector
 
 from ..shaders.apply import apply_look, look_targets
 from ..shaders.looks import load_look
@@ -28,6 +28,7 @@ from .keypoints import world_keypoints
 from .outputs import MANIFEST_NAME, available_passes, versions, write_frame
 
 BuildPuppet = Callable[[], bpy.types.Object]
+# poses(armature, i) poses the puppet for sample i; returns what it chose (JSON-able) or None
 ApplyPose = Callable[[bpy.types.Object, int], object]
 SCENE_NAME = "mmd2anime dataset"
 
@@ -47,8 +48,78 @@ def _default_poses() -> ApplyPose | None:
         from ..mmd.pose_library import POSES, get_pose
     except ImportError:
         return None
-    library = [get_pose(name) for name in POSES]
-    return lambda armature, index: apply_pose(armature, library[index % len(library)])
+    names = list(POSES)
+    library = [get_pose(name) for name in names]
+
+    def pose(armature: bpy.types.Object, index: int) -> dict:
+        apply_pose(armature, library[index % len(library)])
+        return {"library": names[index % len(names)]}
+
+    return pose
+
+
+def model_puppet(path: str | Path) -> BuildPuppet:
+    """build_puppet for a PMX or PMD file (its textures are looked up beside it). The file is
+    read now, so a bad one fails before anything is rendered."""
+    from ..mmd import read
+    from ..mmd.blender_import import import_model
+    from ..mmd.model import Model
+
+    model = read(path)  # MMDFormatError / OSError name the file
+    if not isinstance(model, Model):
+        raise LayoutError(f"{path}: not a model (PMX or PMD)")
+    return lambda: import_model(model, texture_dir=str(Path(path).parent))
+
+
+def motion_poses(paths: Sequence[str | Path], seed: int = 0) -> ApplyPose:
+    """poses(armature, i) for write_dataset: sample i shows a random frame of one of the VMD
+    motions at ``paths`` (drawn from ``seed`` and i), VMD frame N on Blender frame N. Posing
+    sample 0 (a run's first) keys each motion once, as an action of its own. Such samples
+    also get motion vectors: the frames beside them are the motion's own."""
+    from ..mmd import read
+    from ..mmd.blender_import import apply_motion, skinned_meshes
+    from ..mmd.model import Motion
+
+    motions = []
+    for path in paths:
+        motion = read(path)
+        if not isinstance(motion, Motion) or not motion.bone_tracks:
+            raise LayoutError(f"{path}: not a VMD motion with bone keyframes")
+        motions.append((Path(path).name, motion))
+    keyed: list[tuple[str, dict, int, int]] = []
+
+    def key_all(armature: bpy.types.Object) -> None:
+        owners = [armature] + [
+            m.data.shape_keys for m in skinned_meshes(armature) if m.data.shape_keys
+        ]
+        for name, motion in motions:
+            for owner in owners:
+                owner.animation_data_create().action = None
+            unmatched = apply_motion(armature, motion, frame_offset=0)
+            if len(unmatched) >= len(motion.bone_tracks) + len(motion.morph_tracks):
+                raise LayoutError(f"{name}: no track of this motion names a bone of the puppet")
+            actions = {owner: owner.animation_data.action for owner in owners}
+            frames = [f for track in motion.bone_tracks.values() for f in track.frames]
+            keyed.append((name, actions, min(frames), max(frames)))
+
+    def pose(armature: bpy.types.Object, index: int) -> dict:
+        if index == 0:  # a new run: a new puppet
+            keyed.clear()
+            key_all(armature)
+        rng = random.Random(f"{seed}:{index}")
+        name, actions, first, last = rng.choice(keyed)
+        # Channels the chosen motion does not key would keep the last motion's values.
+        for pose_bone in armature.pose.bones:
+            pose_bone.matrix_basis = Matrix.Identity(4)
+        for owner, action in actions.items():
+            owner.animation_data.action = action
+            for block in getattr(owner, "key_blocks", ()):
+                block.value = 0.0
+        frame = rng.randint(first, last)
+        bpy.context.scene.frame_set(frame)
+        return {"motion": name, "frame": frame}
+
+    return pose
 
 
 def _figure_bounds(armature: bpy.types.Object) -> tuple[Vector, float]:
@@ -130,7 +201,8 @@ def write_dataset(
     """Render ``count`` random samples into ``out_dir``; returns the manifest.
 
     ``build_puppet()`` returns an armature it built in the context scene (default: the
-    mannequin); ``poses(armature, i)`` poses it for sample i (default: the pose library).
+    mannequin; model_puppet(path) for a PMX/PMD); ``poses(armature, i)`` poses it for sample
+    i (default: the pose library; motion_poses(paths, seed) for VMD motions).
     ``look`` (a look name or .json path) renders the puppet in that toon look, its color
     developed by the look's photography pass; the random draws stay the same, so one seed
     gives the same poses and cameras plainly and in any look (paired data).
@@ -171,21 +243,24 @@ def write_dataset(
             if any(m.type == "ARMATURE" and m.object == armature for m in o.modifiers)
         ]
         material = bpy.data.materials.new(SCENE_NAME)
-        # Samples are stills with no neighbouring frames to move from: no motion pass
-        # (24 samples at 256², Cycles, 4 samples: 1.48 s without it, 1.68 s with it).
-        passes = tuple(p for p in available_passes(scene) if p != "motion")
+        # A posed still has no neighbouring frames to move from: no motion pass (24 samples
+        # at 256², Cycles, 4 samples: 1.48 s without it, 1.68 s with it). A sample from a
+        # keyed motion gets one.
+        every = available_passes(scene)
+        still = tuple(p for p in every if p != "motion")
         for index in range(count):
-            if poses is not None:
-                poses(armature, index)
+            chosen = poses(armature, index) if poses is not None else None
             bpy.context.view_layer.update()
             center, extent = _figure_bounds(armature)
-            choices = {"pose": index if poses is not None else None}
+            choices = {"pose": chosen}
             choices["camera"] = _place_camera(camera, center, extent, rng)
             choices["light"] = _place_light(sun, scene.world, rng)
             choices["look"] = _restyle(meshes, material, rng)
             if look_data is not None and index == 0:
                 # once, after the first restyle gave every mesh a material to convert
                 apply_look(look_targets([armature, *meshes]), look_data, scene)
+            animated = bool(armature.animation_data and armature.animation_data.action)
+            passes = every if animated else still
             entry = write_frame(scene, out_dir, f"{index:06d}", finish, passes)
             entries.append({"sample": index, **entry, "choices": choices})
     finally:

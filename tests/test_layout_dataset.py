@@ -66,3 +66,108 @@ def test_failing_puppet_leaves_nothing_behind(bpy_module, scene, tmp_path):
 def test_dataset_needs_at_least_one_sample(tmp_path):
     with pytest.raises(LayoutError, match="at least 1"):
         write_dataset(tmp_path, 0, build_puppet=build_figure)
+
+
+def _motion(keys: list[tuple[int, str]]):
+    """A VMD motion keyed with library poses at the given frames (ease-in-out curves)."""
+    from mmd2anime.mmd import model as mm
+    from mmd2anime.mmd.pose_library import get_pose
+
+    poses = [(frame, get_pose(name)) for frame, name in keys]
+    tracks = {}
+    for bone in sorted(set().union(*(pose.bones for _, pose in poses))):
+        bone_keys = [pose.bones.get(bone, mm.BoneKey()) for _, pose in poses]
+        tracks[bone] = mm.BoneTrack(
+            np.array([frame for frame, _ in poses], np.int32),
+            np.array([k.translation for k in bone_keys], np.float32),
+            np.array([k.rotation for k in bone_keys], np.float32),
+            np.full((len(poses), 4, 4), (20, 20, 107, 107), np.uint8),
+        )
+    return mm.Motion("Mannequin", tracks)
+
+
+@pytest.fixture
+def mmd_files(tmp_path):
+    from mmd2anime.mmd.mannequin import mannequin_model
+    from mmd2anime.mmd.pmx_write import write_pmx
+    from mmd2anime.mmd.vmd import write_vmd
+
+    write_pmx(mannequin_model(), tmp_path / "puppet.pmx")
+    write_vmd(_motion([(0, "standing"), (10, "running")]), tmp_path / "run.vmd")
+    write_vmd(_motion([(0, "kneeling"), (6, "pointing"), (20, "sitting")]), tmp_path / "sit.vmd")
+    return tmp_path
+
+
+def test_dataset_from_a_model_file_in_vmd_motions(bpy_module, scene, mmd_files):
+    from mmd2anime.layout.dataset import model_puppet, motion_poses
+
+    actions_before = len(bpy.data.actions)
+
+    def run(folder):
+        vmds = [mmd_files / "run.vmd", mmd_files / "sit.vmd"]
+        return write_dataset(
+            folder, 6, seed=4, size=(64, 64), build_puppet=model_puppet(mmd_files / "puppet.pmx"),
+            poses=motion_poses(vmds, seed=4),
+        )  # fmt: skip
+
+    manifest = run(mmd_files / "a")
+    assert len(bpy.data.actions) == actions_before and bpy.context.scene == scene
+    picked = [entry["choices"]["pose"] for entry in manifest["frames"]]
+    assert {p["motion"] for p in picked} == {"run.vmd", "sit.vmd"}
+    for pose, entry in zip(picked, manifest["frames"], strict=True):
+        assert 0 <= pose["frame"] <= (10 if pose["motion"] == "run.vmd" else 20)
+        assert entry["frame"] == pose["frame"]
+        assert "motion_prev" in entry["passes"]  # keyed: its neighbouring frames differ
+    bundles = [FrameBundle.load(mmd_files / "a" / e["files"]["bundle"]) for e in manifest["frames"]]
+    moving = [
+        np.abs(b.motion_prev[b.alpha > 0.5]).max()
+        for b, p in zip(bundles, picked, strict=True)
+        if 0 < p["frame"] < (10 if p["motion"] == "run.vmd" else 20)
+    ]
+    assert moving and max(moving) > 0.5  # pixels
+    assert run(mmd_files / "b")["frames"][0]["choices"] == manifest["frames"][0]["choices"]
+
+
+def test_dataset_sources_name_the_bad_file(bpy_module, scene, mmd_files):
+    from mmd2anime.layout.dataset import model_puppet, motion_poses
+    from mmd2anime.mmd.errors import MMDFormatError
+    from mmd2anime.mmd.vmd import write_vmd
+
+    with pytest.raises(LayoutError, match="run.vmd: not a model"):
+        model_puppet(mmd_files / "run.vmd")
+    with pytest.raises(LayoutError, match="puppet.pmx: not a VMD motion"):
+        motion_poses([mmd_files / "puppet.pmx"])
+    (mmd_files / "cut.vmd").write_bytes((mmd_files / "run.vmd").read_bytes()[:80])
+    with pytest.raises(MMDFormatError, match="cut.vmd"):
+        motion_poses([mmd_files / "cut.vmd"])
+    tail = _motion([(0, "standing"), (5, "running")])
+    tail.bone_tracks = {"しっぽ": tail.bone_tracks["左腕"]}  # a bone the figure lacks
+    write_vmd(tail, mmd_files / "tail.vmd")
+    objects_before = len(bpy.data.objects)
+    with pytest.raises(LayoutError, match="tail.vmd: no track of this motion names a bone"):
+        write_dataset(mmd_files / "x", 2, size=(32, 32), build_puppet=build_figure,
+                      poses=motion_poses([mmd_files / "tail.vmd"]))  # fmt: skip
+    assert len(bpy.data.objects) == objects_before and bpy.context.scene == scene
+
+
+def test_motion_poses_show_each_motion_as_keyed_alone(bpy_module, scene, mmd_files):
+    from mmd2anime import mmd
+    from mmd2anime.layout.dataset import model_puppet, motion_poses
+    from mmd2anime.layout.keypoints import world_keypoints
+    from mmd2anime.mmd.blender_import import apply_motion
+
+    build = model_puppet(mmd_files / "puppet.pmx")
+    pose = motion_poses([mmd_files / "run.vmd", mmd_files / "sit.vmd"], seed=1)
+    puppet = build()
+    shown = {}
+    for index in range(8):
+        chosen = pose(puppet, index)
+        shown[chosen["motion"], chosen["frame"]] = world_keypoints(puppet)
+    assert {name for name, _ in shown} == {"run.vmd", "sit.vmd"}
+    alone = {}
+    for name in ("run.vmd", "sit.vmd"):
+        alone[name] = build()
+        apply_motion(alone[name], mmd.read(mmd_files / name), frame_offset=0)
+    for (name, frame), points in shown.items():
+        scene.frame_set(frame)
+        np.testing.assert_allclose(points, world_keypoints(alone[name]), atol=1e-5)

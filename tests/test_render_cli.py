@@ -107,3 +107,34 @@ def test_dataset_mode_writes_layouts(tmp_path):
     manifest = json.loads((out / "manifest.json").read_text())
     assert len(manifest["frames"]) == 2
     assert len(list(out.glob("*_bundle.npz"))) == 2
+
+
+def test_dataset_of_a_model_file_in_a_vmd_motion(tmp_path):
+    from test_layout_dataset import _motion
+
+    from mmd2anime.mmd.mannequin import mannequin_model
+    from mmd2anime.mmd.pmx_write import write_pmx
+    from mmd2anime.mmd.vmd import write_vmd
+
+    write_pmx(mannequin_model(), tmp_path / "puppet.pmx")
+    write_vmd(_motion([(0, "standing"), (8, "running")]), tmp_path / "run.vmd")
+    out = tmp_path / "ds"
+    args = ("--dataset", "2", "--resolution", "48x48", "--out", str(out), "--seed", "3")
+    result = _render(*args, "--model", str(tmp_path / "puppet.pmx"), "--motion",
+                     str(tmp_path / "run.vmd"))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    frames = json.loads((out / "manifest.json").read_text())["frames"]
+    assert [f["choices"]["pose"]["motion"] for f in frames] == ["run.vmd", "run.vmd"]
+    assert [f["people"] for f in frames] == [["マネキン"]] * 2  # the model's own name
+
+
+def test_dataset_sources_fail_with_one_line(tmp_path):
+    result = _render("--motion", "a.vmd", "--out", str(tmp_path / "o"))
+    assert result.returncode == 2 and "--dataset" in result.stderr
+    (tmp_path / "bad.pmx").write_bytes(b"PMX \x00\x00\x00\x40garbage")
+    result = _render("--dataset", "1", "--model", str(tmp_path / "bad.pmx"), "--out",
+                     str(tmp_path / "o"))  # fmt: skip
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("render.py:")]
+    assert len(errors) == 1 and "bad.pmx" in errors[0], result.stderr
+    assert "Traceback" not in result.stderr
