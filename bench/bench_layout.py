@@ -1,47 +1,57 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """render_bundle (all passes + keypoints) against a plain color render, per engine.
 
-Baseline: the same scene rendered to a PNG with only the Combined pass, in the same run.
-Prints median seconds over a few alternating repeats and the ratio (target <= 1.15).
-Run from the repo root: .venv/bin/python bench/bench_layout.py [--size 256] [--repeats 3]
-[--samples 4] [--engines CYCLES,...]. Cycles' Vector pass costs a fixed 15-40 ms here (the
-neighbouring frames are evaluated for motion), so its ratio depends on how long the render
-itself takes: measured 1.30-1.46 at 256 px / 4 samples (a 30 ms render), 1.06-1.11 at
-512 px / 16 samples (the demo's settings); without the motion pass 0.96-1.22. Workbench
-1.02-1.13 (noisy at 0.15 s), EEVEE 0.99.
+Scene: the built-in mannequin's demo shot, keyed from one library pose (frame 1) to another
+(frame 9) and rendered at frame 5, so the motion pass has moving neighbour frames.
+Baseline: the same frame rendered to a PNG with only the Combined pass (F12 + save), in the
+same run. Columns, per engine and setting (size², samples for Cycles and EEVEE), seconds and
+ratio to plain (target <= 1.15):
+- bundle: render_bundle with every pass the engine gives;
+- blender: its render alone (render_exr), nothing read back: Blender's own share (passes, EXR);
+- still: render_bundle without the motion pass.
+Each figure is the median over repeats of the second of two like calls in a row (the first
+render after a change of settings can cost more).
+Run from the repo root:
+.venv/bin/python bench/bench_layout.py [--settings 256x4,512x16] [--repeats 5]
+[--engines CYCLES,...] [--memory]. Figures measured here are in bench/README.md.
 """
 
 import argparse
 import os
 import statistics
-import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 from checkout import load_checkout
 
-ROOT = Path(__file__).resolve().parents[1]
+POSES = ((1, "standing"), (9, "running"))
+FRAME = 5
 
 
-def _scene(bpy, size: int):
-    sys.path.insert(0, str(ROOT / "tests"))
-    from layout_figure import build_figure, front_camera, pose_arm_behind
+def _scene(bpy):
+    from mmd2anime.demo_scene import build_demo_shot
+    from mmd2anime.mmd import blender_import, pose_library
 
     bpy.ops.wm.read_homefile(use_empty=True, use_factory_startup=True)
     scene = bpy.context.scene
-    scene.render.resolution_x = scene.render.resolution_y = size
-    pose_arm_behind(build_figure(scene))
-    front_camera(scene, lens=35)
-    sun = bpy.data.objects.new("Sun", bpy.data.lights.new("Sun", "SUN"))
-    scene.collection.objects.link(sun)
+    armature = build_demo_shot(scene)
+    for frame, pose in POSES:
+        blender_import.apply_pose(armature, pose_library.get_pose(pose))
+        for pose_bone in armature.pose.bones:
+            pose_bone.keyframe_insert("rotation_quaternion", frame=frame)
+            pose_bone.keyframe_insert("location", frame=frame)
+    scene.frame_set(FRAME)
+    scene.cycles.use_denoising = False
     return scene
 
 
 def _plain_render(bpy, scene, path: str) -> float:
     layer = scene.view_layers[0]
     layer.use_pass_z = layer.use_pass_normal = layer.use_pass_vector = False
+    scene.render.film_transparent = False
     scene.render.image_settings.media_type = "IMAGE"
     scene.render.image_settings.file_format = "PNG"
     scene.render.filepath = path
@@ -50,11 +60,22 @@ def _plain_render(bpy, scene, path: str) -> float:
     return time.perf_counter() - start
 
 
+def _timed(function, *args, **kwargs) -> float:
+    start = time.perf_counter()
+    function(*args, **kwargs)
+    return time.perf_counter() - start
+
+
+def _settings(text: str) -> list[tuple[int, int]]:
+    return [tuple(int(v) for v in item.split("x")) for item in text.split(",")]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", type=int, default=256)
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--samples", type=int, default=4, help="Cycles samples")
+    parser.add_argument(
+        "--settings", default="256x4,512x16", help="SIZExSAMPLES,... (square frames)"
+    )
+    parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--engines", default="BLENDER_WORKBENCH,CYCLES,BLENDER_EEVEE")
     parser.add_argument(
         "--memory", action="store_true", help="only: peak memory growth at 1920x1080 (Linux)"
@@ -64,32 +85,43 @@ def main() -> None:
     import bpy
 
     from mmd2anime.layout.outputs import available_passes
-    from mmd2anime.layout.passes import render_bundle
+    from mmd2anime.layout.passes import render_bundle, render_exr
 
-    scene = _scene(bpy, args.size)
-    scene.cycles.samples = args.samples
-    scene.cycles.use_denoising = False
+    scene = _scene(bpy)
     if args.memory:
         _memory(bpy, scene, render_bundle)
         return
-    png = os.path.join(tempfile.mkdtemp(), "plain.png")
+    folder = tempfile.mkdtemp()
+    png, exr = os.path.join(folder, "plain.png"), os.path.join(folder, "passes.exr")
+    layer = scene.view_layers[0]
     print(
-        f"{'engine':20} {'plain s':>8} {'bundle s':>9} {'ratio':>6} "
-        f"{'no-motion s':>12} {'ratio':>6}   ({args.size}px)"
+        f"{'engine':18} {'setting':>9} {'plain s':>8} {'bundle s':>9} {'ratio':>6} "
+        f"{'blender s':>9} {'ratio':>6} {'still s':>9} {'ratio':>6}"
     )
     for engine in args.engines.split(","):
         scene.render.engine = engine
-        _plain_render(bpy, scene, png)  # warm-up (EEVEE compiles its shaders here)
-        render_bundle(scene, passes=available_passes(scene))
-        passes = available_passes(scene)
-        still = tuple(p for p in passes if p != "motion")  # motion needs neighbor frames
-        plain, bundle, no_motion = [], [], []
-        for _ in range(args.repeats):
-            plain.append(_plain_render(bpy, scene, png))
-            bundle.append(_timed(render_bundle, scene, passes=passes, keypoints=True))
-            no_motion.append(_timed(render_bundle, scene, passes=still, keypoints=True))
-        p, b, s = (statistics.median(t) for t in (plain, bundle, no_motion))
-        print(f"{engine:20} {p:8.3f} {b:9.3f} {b / p:6.2f} {s:12.3f} {s / p:6.2f}", flush=True)
+        for size, samples in _settings(args.settings):
+            scene.render.resolution_x = scene.render.resolution_y = size
+            scene.cycles.samples = scene.eevee.taa_render_samples = samples
+            passes = available_passes(scene)
+            still = tuple(p for p in passes if p != "motion")
+            _plain_render(bpy, scene, png)  # warm-up (EEVEE compiles its shaders here)
+            render_bundle(scene, passes=passes)
+            runs = {
+                "plain": partial(_plain_render, bpy, scene, png),
+                "bundle": partial(_timed, render_bundle, scene, passes=passes),
+                "blender": partial(_timed, render_exr, scene, layer, exr, passes),
+                "still": partial(_timed, render_bundle, scene, passes=still),
+            }
+            times = {name: [] for name in runs}
+            for _ in range(args.repeats):
+                for name, run in runs.items():
+                    run()
+                    times[name].append(run())
+            p, *others = (statistics.median(t) for t in times.values())
+            setting = f"{size}²/{samples}" if engine != "BLENDER_WORKBENCH" else f"{size}²"
+            columns = "".join(f" {t:9.3f} {t / p:6.2f}" for t in others)
+            print(f"{engine:18} {setting:>9} {p:8.3f}{columns}", flush=True)
 
 
 def _status_kib(field: str) -> int:
@@ -121,12 +153,6 @@ def _memory(bpy, scene, render_bundle) -> None:
         f"1920x1080: bundle arrays {size:.1f} MiB; peak resident growth: plain render "
         f"{plain:.1f} MiB, render_bundle {grown:.1f} MiB (= bundle + {grown - size:.1f})"
     )
-
-
-def _timed(function, *args, **kwargs) -> float:
-    start = time.perf_counter()
-    function(*args, **kwargs)
-    return time.perf_counter() - start
 
 
 if __name__ == "__main__":
