@@ -416,10 +416,12 @@ def _shape_key_blocks(armature) -> dict[str, list[bpy.types.ShapeKey]]:
 
 
 def _fill_fcurve(fcurve, frames, values, handles=None) -> None:
-    """Keyframes at ``frames``; ``handles`` (K, 4) = VMD (x1, y1, x2, y2) / 127 per key,
-    describing the curve *into* that key, or None for linear keys."""
+    """Keyframes at ``frames``, replacing the curve's old ones (a motion imported again, or
+    over another, owns the channels it keys); ``handles`` (K, 4) = VMD (x1, y1, x2, y2) / 127
+    per key, describing the curve *into* that key, or None for linear keys."""
     k = len(frames)
     points = fcurve.keyframe_points
+    points.clear()
     points.add(k)
     co = np.stack([frames, values], 1).astype(np.float32)
     points.foreach_set("co", co.ravel())

@@ -511,6 +511,26 @@ def test_motion_bezier_handles_follow_vmd_curves(mannequin, bpy_module):
     assert math.isclose(end, 4 * SCALE, rel_tol=1e-5) or math.isclose(end, -4 * SCALE, rel_tol=1e-5)
 
 
+def test_motion_imported_again_replaces_the_keys_it_owns(mannequin, bpy_module):
+    bi = _bi()
+    turn = (0, 0, 0.3826834, 0.9238795)
+    first = _track(
+        [0, 10, 20], [(0, 0, 0, 1), turn, (0, 0, 0, 1)], [(0, 0, 0)] * 3, (20, 20, 107, 107)
+    )
+    second = _track([0, 30], [(0, 0, 0, 1), turn], [(0, 0, 0)] * 2, (20, 20, 107, 107))
+    head = _track([0, 5], [(0, 0, 0, 1), turn], [(0, 0, 0)] * 2, (20, 20, 107, 107))
+    bi.apply_motion(mannequin, mm.Motion(bone_tracks={"左腕": first, "頭": head}), frame_offset=0)
+    bi.apply_motion(mannequin, mm.Motion(bone_tracks={"左腕": second}), frame_offset=0)
+    curves = bi.action_fcurves(mannequin.animation_data.action)
+
+    def frames(bone: str) -> set[tuple[float, ...]]:
+        path = mannequin.pose.bones[bone].path_from_id("rotation_quaternion")
+        return {tuple(p.co[0] for p in fc.keyframe_points) for fc in curves if fc.data_path == path}
+
+    assert frames("左腕") == {(0.0, 30.0)}  # the second motion's keys only
+    assert frames("頭") == {(0.0, 5.0)}  # a channel the second motion does not key stays
+
+
 # --- operators ---
 
 
