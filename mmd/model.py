@@ -230,6 +230,9 @@ class MorphTrack:
     weights: np.ndarray  # (K,) float32
 
 
+MOTION_FPS = 30  # a VMD motion frame is 1/30 s
+
+
 @dataclass
 class Motion:
     """A VMD motion. Camera, light, shadow and IK-toggle keys are kept as structured arrays."""

@@ -4,13 +4,13 @@
 import os
 
 import bpy
-from bpy.props import EnumProperty, FloatProperty, StringProperty
+from bpy.props import BoolProperty, EnumProperty, FloatProperty, StringProperty
 from bpy_extras.io_utils import ImportHelper
 
 from .. import armatures, preferences
 from ..mmd import blender_import, pose_library
 from ..mmd.errors import MMDFormatError
-from ..mmd.model import Model, Motion, Pose
+from ..mmd.model import MOTION_FPS, Model, Motion, Pose
 
 _SHOWN_NAMES = 5
 
@@ -152,8 +152,18 @@ class MMD2ANIME_OT_import_motion(_OntoArmature, bpy.types.Operator, ImportHelper
 
     filter_glob: StringProperty(default="*.vmd", options={"HIDDEN"})
     scale: FloatProperty(name="Scale", default=0.08, min=1e-4, soft_max=1.0)
+    mmd_frame_rate: BoolProperty(
+        name="30 fps",
+        description="Set the scene to MMD's 30 frames per second, so the motion plays at the "
+        "speed it was made for (one VMD frame per Blender frame either way)",
+        default=True,
+    )
 
     def apply(self, armature, motion: Motion) -> list[str]:
+        render = bpy.context.scene.render
+        if self.mmd_frame_rate and render.fps / render.fps_base != MOTION_FPS:
+            self.report({"INFO"}, f"Scene frame rate set to MMD's {MOTION_FPS} fps")
+            render.fps, render.fps_base = MOTION_FPS, 1.0
         return blender_import.apply_motion(armature, motion, scale=self.scale)
 
 

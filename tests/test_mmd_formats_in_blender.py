@@ -29,3 +29,15 @@ def test_real_vmd_keys_an_imported_model(scene, bpy_module, shared_data):
     assert bpy.ops.mmd2anime.import_motion(filepath=str(path)) == {"FINISHED"}
     (arm,) = armatures.mmd_armatures(scene)
     assert arm.animation_data is not None and arm.animation_data.action is not None
+
+
+def test_motion_import_sets_mmd_frame_rate_unless_told_not_to(scene, bpy_module, shared_data):
+    bpy = bpy_module
+    path = str(shared_data / "physics_toggle_test_yyb10th.vmd")
+    render = scene.render
+    assert bpy.ops.mmd2anime.add_mannequin(pose="REST") == {"FINISHED"}
+    render.fps, render.fps_base = 24, 1.0
+    assert bpy.ops.mmd2anime.import_motion(filepath=path, mmd_frame_rate=False) == {"FINISHED"}
+    assert (render.fps, render.fps_base) == (24, 1.0)
+    assert bpy.ops.mmd2anime.import_motion(filepath=path) == {"FINISHED"}
+    assert render.fps / render.fps_base == 30
