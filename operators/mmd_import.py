@@ -4,7 +4,7 @@
 import os
 
 import bpy
-from bpy.props import BoolProperty, EnumProperty, FloatProperty, StringProperty
+from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, StringProperty
 from bpy_extras.io_utils import ImportHelper
 
 from .. import armatures, preferences
@@ -152,6 +152,13 @@ class MMD2ANIME_OT_import_motion(_OntoArmature, bpy.types.Operator, ImportHelper
 
     filter_glob: StringProperty(default="*.vmd", options={"HIDDEN"})
     scale: FloatProperty(name="Scale", default=0.08, min=1e-4, soft_max=1.0)
+    margin: IntProperty(
+        name="Margin",
+        description="Frames between the scene's start and the motion's first frame (mmd_tools "
+        "imports with 5 by default; match it to line motions up with its imports)",
+        default=0,
+        min=0,
+    )
     mmd_frame_rate: BoolProperty(
         name="30 fps",
         description="Set the scene to MMD's 30 frames per second, so the motion plays at the "
@@ -164,7 +171,8 @@ class MMD2ANIME_OT_import_motion(_OntoArmature, bpy.types.Operator, ImportHelper
         if self.mmd_frame_rate and render.fps / render.fps_base != MOTION_FPS:
             self.report({"INFO"}, f"Scene frame rate set to MMD's {MOTION_FPS} fps")
             render.fps, render.fps_base = MOTION_FPS, 1.0
-        return blender_import.apply_motion(armature, motion, scale=self.scale)
+        offset = bpy.context.scene.frame_start + self.margin
+        return blender_import.apply_motion(armature, motion, scale=self.scale, frame_offset=offset)
 
 
 _POSE_ITEMS = [("REST", "Rest", "The modelling pose (A-pose)")] + [

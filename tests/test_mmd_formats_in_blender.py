@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from mmd2anime import armatures
 from mmd2anime.mmd import model as mm
+from mmd2anime.mmd.blender_import import action_fcurves
 from mmd2anime.mmd.vpd import write_vpd
 
 
@@ -41,3 +42,18 @@ def test_motion_import_sets_mmd_frame_rate_unless_told_not_to(scene, bpy_module,
     assert (render.fps, render.fps_base) == (24, 1.0)
     assert bpy.ops.mmd2anime.import_motion(filepath=path) == {"FINISHED"}
     assert render.fps / render.fps_base == 30
+
+
+def test_motion_import_margin_delays_the_motion(scene, bpy_module, shared_data):
+    bpy = bpy_module
+    path = str(shared_data / "physics_toggle_test_yyb10th.vmd")
+    assert bpy.ops.mmd2anime.add_mannequin(pose="REST") == {"FINISHED"}
+    scene.frame_start = 1
+    first_key = {}
+    for margin in (0, 5):
+        bpy.context.object.animation_data_clear()
+        assert bpy.ops.mmd2anime.import_motion(filepath=path, margin=margin) == {"FINISHED"}
+        (arm,) = armatures.mmd_armatures(scene)
+        action = arm.animation_data.action
+        first_key[margin] = min(fc.keyframe_points[0].co[0] for fc in action_fcurves(action))
+    assert first_key[5] - first_key[0] == 5
