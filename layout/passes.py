@@ -41,6 +41,9 @@ ENGINE_PASSES = {
 # Depth-pass values at or beyond this fraction of clip end are background (Cycles and
 # Workbench write 1e10, EEVEE about the clip end).
 BACKGROUND_FRACTION = 0.999
+# Peak memory growth per pixel of render_bundle with every pass: Blender's render buffers
+# plus the bundle (Cycles at 1920x1080: 316 MiB, bench/bench_layout.py --memory).
+BYTES_PER_PIXEL = 160
 
 
 def fast_temp_dir() -> str:
@@ -67,6 +70,30 @@ def check_passes(scene: bpy.types.Scene, passes: tuple[str, ...]) -> None:
         )
 
 
+def available_memory() -> int | None:
+    """Bytes the system can still give without swapping (Linux), else None (unknown)."""
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def check_memory(width: int, height: int, available: int | None = None) -> None:
+    """Raise LayoutError when a width x height layout render would not fit in memory (the
+    system's available memory unless ``available`` is given; no check where unknown)."""
+    available = available_memory() if available is None else available
+    need = width * height * BYTES_PER_PIXEL
+    if available is not None and need > available:
+        raise LayoutError(
+            f"a {width}x{height} layout render needs about {need / 2**30:.1f} GiB of memory "
+            f"and {available / 2**30:.1f} GiB is free: lower the resolution or its percentage"
+        )
+
+
 def render_bundle(
     scene: bpy.types.Scene,
     *,
@@ -83,6 +110,7 @@ def render_bundle(
     passes = tuple(passes)
     check_passes(scene, passes)
     camera = scene_camera(scene)
+    check_memory(*output_size(scene))
     view_layer = bpy.context.view_layer if bpy.context.scene == scene else scene.view_layers[0]
     if keep_exr is None:
         handle, path = tempfile.mkstemp(suffix=".exr", dir=str(tmp_dir or fast_temp_dir()))

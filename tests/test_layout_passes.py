@@ -107,6 +107,19 @@ def test_no_camera_is_a_clear_error(bpy_module, scene):
         render_bundle(scene)
 
 
+def test_a_frame_too_big_for_memory_is_refused_before_rendering(bpy_module, scene, tmp_path):
+    from mmd2anime.layout.passes import BYTES_PER_PIXEL, check_memory
+
+    _setup(bpy_module, scene, size=(65536, 65536))  # Blender's largest: 640 GiB of passes
+    scene.render.filepath = str(tmp_path / "mine")
+    with pytest.raises(LayoutError, match=r"65536x65536 layout render needs about 640\.0 GiB"):
+        render_bundle(scene)
+    assert scene.render.filepath == str(tmp_path / "mine") and not any(tmp_path.iterdir())
+    check_memory(1000, 1000, available=1000 * 1000 * BYTES_PER_PIXEL)  # just fits
+    with pytest.raises(LayoutError, match="0.1 GiB is free: lower the resolution"):
+        check_memory(1000, 1001, available=1000 * 1000 * BYTES_PER_PIXEL)
+
+
 def _settings(scene):
     render, image, layer = scene.render, scene.render.image_settings, scene.view_layers[0]
     return (
