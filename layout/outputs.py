@@ -24,7 +24,7 @@ from ..bundle import FrameBundle
 from .camera import camera_metadata, output_size, scene_camera
 from .errors import LayoutError
 from .openpose import draw_skeleton, openpose_json
-from .overrides import overriding
+from .overrides import Overrides
 from .passes import ALL_PASSES, ENGINE_PASSES, render_bundle
 from .previews import alpha_preview, color_preview, depth_preview, normal_preview, write_png
 
@@ -118,6 +118,63 @@ def write_frame(
     }
 
 
+class LayoutRun:
+    """write_layout one frame at a time, for callers that must stay responsive in between
+    (the modal operator renders a frame per step): ``write(frame)`` for each frame, then
+    ``finish()`` for the manifest, or ``restore()`` alone to drop the run after an error.
+    Both put back the engine override and the scene's current frame."""
+
+    def __init__(
+        self,
+        scene: bpy.types.Scene,
+        out_dir: str | Path,
+        frames: range | None = None,
+        engine: str | None = None,
+    ) -> None:
+        if frames is None:
+            frames = range(scene.frame_start, scene.frame_end + 1)
+        if len(frames) == 0:
+            raise LayoutError(f"no frames to write: {frames} is empty")
+        scene_camera(scene)  # fail before making anything
+        self.scene, self.out_dir, self.frames = scene, Path(out_dir), list(frames)
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        self.entries: list[dict] = []
+        self._camera: dict | None = None
+        self._original_frame = scene.frame_current
+        self._started = time.perf_counter()
+        self._overrides = Overrides()
+        if engine is not None:
+            self._overrides.set(scene.render, "engine", engine)
+        self._engine = scene.render.engine
+        self._size = output_size(scene)
+
+    def write(self, frame: int) -> dict:
+        """Render ``frame`` and write its files; returns its manifest entry."""
+        self.scene.frame_set(frame)
+        self._camera = self._camera or camera_metadata(self.scene)  # as the first frame saw it
+        entry = write_frame(self.scene, self.out_dir, f"{frame:06d}")
+        self.entries.append(entry)
+        return entry
+
+    def restore(self) -> None:
+        self._overrides.restore()
+        self.scene.frame_set(self._original_frame)
+
+    def finish(self) -> dict:
+        """Restore the scene and write ``manifest.json`` for the frames written."""
+        self.restore()
+        manifest = {
+            "versions": versions(),
+            "engine": self._engine,
+            "resolution": list(self._size),
+            "camera": self._camera,
+            "frames": self.entries,
+            "total_seconds": time.perf_counter() - self._started,
+        }
+        (self.out_dir / MANIFEST_NAME).write_text(json.dumps(manifest, indent=1))
+        return manifest
+
+
 def write_layout(
     scene: bpy.types.Scene,
     out_dir: str | Path,
@@ -129,36 +186,11 @@ def write_layout(
     ``engine`` renders with another engine for this run only. Returns the manifest, also
     written as ``out_dir/manifest.json``. The scene's current frame is restored.
     """
-    out_dir = Path(out_dir)
-    if frames is None:
-        frames = range(scene.frame_start, scene.frame_end + 1)
-    if len(frames) == 0:
-        raise LayoutError(f"no frames to write: {frames} is empty")
-    scene_camera(scene)  # fail before making anything
-    out_dir.mkdir(parents=True, exist_ok=True)
-    original_frame = scene.frame_current
-    started = time.perf_counter()
-    entries = []
+    run = LayoutRun(scene, out_dir, frames, engine)
     try:
-        with overriding() as setting:
-            if engine is not None:
-                setting.set(scene.render, "engine", engine)
-            width, height = output_size(scene)
-            camera = None
-            for frame in frames:
-                scene.frame_set(frame)
-                camera = camera or camera_metadata(scene)  # as it stands on the first frame
-                entries.append(write_frame(scene, out_dir, f"{frame:06d}"))
-            used_engine = scene.render.engine
-    finally:
-        scene.frame_set(original_frame)
-    manifest = {
-        "versions": versions(),
-        "engine": used_engine,
-        "resolution": [width, height],
-        "camera": camera,
-        "frames": entries,
-        "total_seconds": time.perf_counter() - started,
-    }
-    (out_dir / MANIFEST_NAME).write_text(json.dumps(manifest, indent=1))
-    return manifest
+        for frame in run.frames:
+            run.write(frame)
+    except BaseException:
+        run.restore()
+        raise
+    return run.finish()

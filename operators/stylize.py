@@ -200,7 +200,7 @@ class MMD2ANIME_OT_stylize_shot(bpy.types.Operator):
 
 
 class MMD2ANIME_OT_cancel_stylize(bpy.types.Operator):
-    """Stop the running stylize job after the current frame"""
+    """Stop the running job (stylize shot, layout passes) after the current frame"""
 
     bl_idname = "mmd2anime.cancel_stylize"
     bl_label = "Cancel"

@@ -81,7 +81,11 @@ class MMD2ANIME_PT_output(_Tab, bpy.types.Panel):
         layout = self.layout
         layout.prop(settings, "output_dir", text="")
         layout.prop(settings, "keep_passes")
-        layout.operator("mmd2anime.write_layout", icon="RENDERLAYERS")
+        if settings.busy:
+            layout.progress(factor=settings.progress / 100, text=settings.status or "Working...")
+            layout.operator("mmd2anime.cancel_stylize", icon="CANCEL")
+        else:
+            layout.operator("mmd2anime.write_layout", icon="RENDERLAYERS")
         row = layout.row(align=True)
         row.prop(settings, "storyboard_paper", text="")
         row.operator("mmd2anime.export_storyboard", icon="DOCUMENTS")

@@ -113,3 +113,24 @@ def test_write_layout_operator(bpy_module, scene, tmp_path):
     assert result == {"FINISHED"}
     manifest = json.loads((tmp_path / "y" / "manifest.json").read_text())
     assert [e["frame"] for e in manifest["frames"]] == [scene.frame_current]
+
+
+def test_write_layout_operator_stops_at_a_failing_frame(bpy_module, scene, tmp_path):
+    bpy = bpy_module
+    scene.render.engine = "CYCLES"
+    scene.cycles.samples = 1
+    scene.render.resolution_x = scene.render.resolution_y = 32
+    build_figure(scene)
+    front_camera(scene)
+    scene.frame_start, scene.frame_end, scene.frame_current = 1, 4, 1
+    empty = bpy.data.objects.new("Not a camera", None)
+    scene.collection.objects.link(empty)
+    scene.timeline_markers.new("start", frame=1).camera = scene.camera
+    scene.timeline_markers.new("cut", frame=3).camera = empty  # frame 3 has no camera
+    with pytest.raises(RuntimeError, match="frame 3: scene 'Scene' has no active camera"):
+        bpy.ops.mmd2anime.write_layout(directory=str(tmp_path / "r"))
+    assert scene.frame_current == 1 and not scene.mmd2anime.busy
+    assert sorted(p.name for p in (tmp_path / "r").glob("*.exr")) == ["000001.exr", "000002.exr"]
+    scene.mmd2anime.busy = True  # another job running
+    with pytest.raises(RuntimeError, match="poll"):
+        bpy.ops.mmd2anime.write_layout(directory=str(tmp_path / "s"))
