@@ -6,7 +6,7 @@ In Blender 5.0 the render writes one EXR subimage per pass, named ``<view layer>
 them: row 0 = top of the file = top of the image, channels last, float32.
 
 Reading is single-threaded: OpenEXR's thread pool (two threads on a two-core machine) made
-an uncompressed read 3-8x slower here (256²: 1.2 ms vs 3.5-20 ms; 1080²: 12 ms vs 65-107
+an uncompressed read 3-17x slower here (256²: 1.2 ms vs 3.5-20 ms; 1080²: 12 ms vs 65-107
 ms). The pool is process-wide, shared with Blender's own EXR code, so its size is put back
 after each read.
 """

@@ -91,7 +91,7 @@ class MMD2ANIME_OT_stylize_shot(bpy.types.Operator):
             cls.poll_message_set(f"Style pack not found: {pack}")
             return False
         if scene.mmd2anime.busy:
-            cls.poll_message_set("A stylize job is already running")
+            cls.poll_message_set("Another MMD2Anime job is running")
             return False
         if deps.missing_modules():
             cls.poll_message_set("Missing Python packages: see the add-on preferences")
