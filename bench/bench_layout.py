@@ -10,9 +10,10 @@ ratio to plain (target <= 1.15):
 - blender: its render alone (render_exr), nothing read back: Blender's own share (passes, EXR);
 - still: render_bundle without the motion pass.
 Each figure is the median over repeats of the second of two like calls in a row (the first
-render after a change of settings can cost more).
+render after a change of settings can cost more); cheap renders repeat until the plain ones
+add up to --seconds, as single calls vary by 15 % here.
 Run from the repo root:
-.venv/bin/python bench/bench_layout.py [--settings 256x4,512x16] [--repeats 5]
+.venv/bin/python bench/bench_layout.py [--settings 256x4,512x16] [--repeats 5] [--seconds 3]
 [--engines CYCLES,...] [--memory]. Figures measured here are in bench/README.md.
 """
 
@@ -75,7 +76,8 @@ def main() -> None:
     parser.add_argument(
         "--settings", default="256x4,512x16", help="SIZExSAMPLES,... (square frames)"
     )
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=5, help="at least this many")
+    parser.add_argument("--seconds", type=float, default=3.0, help="of plain renders, at least")
     parser.add_argument("--engines", default="BLENDER_WORKBENCH,CYCLES,BLENDER_EEVEE")
     parser.add_argument(
         "--memory", action="store_true", help="only: peak memory growth at 1920x1080 (Linux)"
@@ -96,7 +98,7 @@ def main() -> None:
     layer = scene.view_layers[0]
     print(
         f"{'engine':18} {'setting':>9} {'plain s':>8} {'bundle s':>9} {'ratio':>6} "
-        f"{'blender s':>9} {'ratio':>6} {'still s':>9} {'ratio':>6}"
+        f"{'blender s':>9} {'ratio':>6} {'still s':>9} {'ratio':>6} {'n':>4}"
     )
     for engine in args.engines.split(","):
         scene.render.engine = engine
@@ -114,14 +116,15 @@ def main() -> None:
                 "still": partial(_timed, render_bundle, scene, passes=still),
             }
             times = {name: [] for name in runs}
-            for _ in range(args.repeats):
+            while len(times["plain"]) < args.repeats or sum(times["plain"]) < args.seconds:
                 for name, run in runs.items():
                     run()
                     times[name].append(run())
             p, *others = (statistics.median(t) for t in times.values())
             setting = f"{size}²/{samples}" if engine != "BLENDER_WORKBENCH" else f"{size}²"
             columns = "".join(f" {t:9.3f} {t / p:6.2f}" for t in others)
-            print(f"{engine:18} {setting:>9} {p:8.3f}{columns}", flush=True)
+            count = len(times["plain"])
+            print(f"{engine:18} {setting:>9} {p:8.3f}{columns} {count:4d}", flush=True)
 
 
 def _status_kib(field: str) -> int:
