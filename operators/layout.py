@@ -78,7 +78,7 @@ class MMD2ANIME_OT_write_layout(bpy.types.Operator):
         return True
 
     def modal(self, context, event):
-        props = context.scene.mmd2anime
+        props = self._run.scene.mmd2anime  # the run's scene, even if the user switched
         if event.type == "ESC" or props.cancel_requested:
             return self._finish(context, cancelled=True)
         if event.type != "TIMER":
@@ -99,7 +99,7 @@ class MMD2ANIME_OT_write_layout(bpy.types.Operator):
         if self._timer is not None:
             context.window_manager.event_timer_remove(self._timer)
             context.workspace.status_text_set(None)
-        props = context.scene.mmd2anime
+        props = self._run.scene.mmd2anime
         props.busy = props.cancel_requested = False
 
     def _finish(self, context, *, cancelled: bool) -> set[str]:
@@ -107,7 +107,7 @@ class MMD2ANIME_OT_write_layout(bpy.types.Operator):
         manifest = self._run.finish()
         done = len(manifest["frames"])
         message = f"{'Cancelled after' if cancelled else 'Wrote'} {done} frame(s)"
-        context.scene.mmd2anime.status = message
+        self._run.scene.mmd2anime.status = message
         self.report({"INFO"}, f"{message} into {self._run.out_dir}")
         return {"CANCELLED"} if cancelled else {"FINISHED"}
 
