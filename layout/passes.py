@@ -110,7 +110,8 @@ def render_bundle(
     passes = tuple(passes)
     check_passes(scene, passes)
     camera = scene_camera(scene)
-    check_memory(*output_size(scene))
+    width, height = output_size(scene)
+    check_memory(width, height)
     view_layer = bpy.context.view_layer if bpy.context.scene == scene else scene.view_layers[0]
     if keep_exr is None:
         handle, path = tempfile.mkstemp(suffix=".exr", dir=str(tmp_dir or fast_temp_dir()))
@@ -122,7 +123,6 @@ def render_bundle(
         # Depth first: its background mask zeroes the normals as they are converted.
         wanted = ["Depth", "Combined"] + ["Normal"] * ("normal" in passes)
         wanted += ["Vector"] * ("motion" in passes)
-        width, height = output_size(scene)
         in_context = bpy.context.scene == scene
         depsgraph = bpy.context.evaluated_depsgraph_get() if in_context else view_layer.depsgraph
         bundle = FrameBundle(width=width, height=height, frame=scene.frame_current,
