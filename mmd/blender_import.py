@@ -15,7 +15,6 @@ rest frame B = bone.matrix_local: basis = B^-1 R B, and location = B^-1 t.
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Iterable
 
 import bpy
@@ -23,6 +22,7 @@ import numpy as np
 from mathutils import Matrix, Quaternion, Vector
 
 from .. import armatures
+from .blender_materials import make_material
 from .model import (
     BDEF1,
     BDEF2,
@@ -219,48 +219,6 @@ def _add_vertex_groups(obj, model: Model, names: list[str]) -> None:
         groups[b].add(vertex[chunk].tolist(), float(weight[chunk[0]]), "REPLACE")
 
 
-def _texture_path(model: Model, index: int, texture_dir: str | None) -> str | None:
-    if texture_dir is None or not 0 <= index < len(model.textures):
-        return None
-    relative = model.textures[index].replace("\\", "/")
-    path = os.path.join(texture_dir, relative)
-    return path if os.path.isfile(path) else None
-
-
-def _make_material(model, mat, texture_dir, created, warnings) -> bpy.types.Material:
-    material = created.add(bpy.data.materials, bpy.data.materials.new(mat.name))
-    material[armatures.NAME_E_KEY] = mat.name_e
-    material.diffuse_color = mat.diffuse
-    tree = material.node_tree
-    if tree is None:  # Blender before 5.0 needs use_nodes
-        material.use_nodes = True
-        tree = material.node_tree
-    bsdf = next(n for n in tree.nodes if n.type == "BSDF_PRINCIPLED")
-    bsdf.inputs["Base Color"].default_value = mat.diffuse
-    bsdf.inputs["Alpha"].default_value = mat.diffuse[3]
-    bsdf.inputs["Roughness"].default_value = 0.8
-    path = _texture_path(model, mat.texture, texture_dir)
-    if path is not None:
-        image = created.add(bpy.data.images, bpy.data.images.load(path, check_existing=True))
-        tex = tree.nodes.new("ShaderNodeTexImage")
-        tex.image = image
-        mix = tree.nodes.new("ShaderNodeMix")
-        mix.data_type, mix.blend_type = "RGBA", "MULTIPLY"
-        mix.inputs["Factor"].default_value = 1.0
-        mix.inputs["A"].default_value = mat.diffuse
-        tree.links.new(tex.outputs["Color"], mix.inputs["B"])
-        tree.links.new(mix.outputs["Result"], bsdf.inputs["Base Color"])
-    elif 0 <= mat.texture < len(model.textures):
-        where = texture_dir or "(no texture folder given)"
-        warnings.append(
-            f"material {mat.name}: texture {model.textures[mat.texture]} not found in {where}"
-        )
-    if mat.diffuse[3] < 1.0:
-        material.surface_render_method = "BLENDED"
-    material.use_backface_culling = not mat.flags & 0x01
-    return material
-
-
 def _build_mesh(model, name, scale, texture_dir, created, warnings) -> bpy.types.Mesh:
     faces = np.asarray(model.faces, np.int32).reshape(-1, 3)[:, [0, 2, 1]]  # mirror flips winding
     n, f = len(model.positions), len(faces)
@@ -281,7 +239,7 @@ def _build_mesh(model, name, scale, texture_dir, created, warnings) -> bpy.types
         count = mat.index_count // 3
         material_of_face[start : start + count] = m
         start += count
-        mesh.materials.append(_make_material(model, mat, texture_dir, created, warnings))
+        mesh.materials.append(make_material(model, mat, texture_dir, created, warnings))
     mesh.polygons.foreach_set("material_index", material_of_face)
     if len(model.uvs) == n:
         uv = np.asarray(model.uvs, np.float32)[faces.ravel()].copy()

@@ -10,6 +10,7 @@ import pytest
 import standin_figure
 
 from mmd2anime.shaders import apply, looks, outline, render_look, toon
+from mmd2anime.shaders.traits import material_traits
 
 
 @pytest.fixture
@@ -304,7 +305,7 @@ def test_mmd_tools_materials_keep_their_texture_and_toon_ramp(scene, figure):
     toon_ramp = bpy_image_two_tone(lit=(1.0, 1.0, 1.0), shadow=(0.2, 0.2, 0.2))
     material = _mmd_tools_style_material("肌", base, toon_ramp)
     head.material_slots[0].material = material
-    traits = toon.material_traits(material)
+    traits = material_traits(material)
     assert traits["texture"] == base and traits["toon"] == toon_ramp
     look = _flat_look([0.0], palette_mix=0.0, use_textures=True)
     apply.apply_look([head], look, scene)
@@ -313,7 +314,7 @@ def test_mmd_tools_materials_keep_their_texture_and_toon_ramp(scene, figure):
     # Green texture x (white lit / 0.2 grey shadow) ramp: pure green and a darker green; the
     # ramp's pixels are sRGB values, so its 0.2 shows as 0.2 x 255 = 51 in the render.
     assert sorted(colors) == [(0, 51, 0), (0, 255, 0)], colors
-    traits_after = toon.material_traits(material)
+    traits_after = material_traits(material)
     assert traits_after == traits  # the original material is untouched
 
 
