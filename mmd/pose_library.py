@@ -113,10 +113,17 @@ class _PoseBuilder:
             rot, move = self.rot[i], self.move[i]
             if np.allclose(rot, (0, 0, 0, 1)) and np.allclose(move, 0):
                 continue
-            bones[bone.name] = BoneKey(
-                tuple(float(v) for v in move), tuple(float(v) for v in rot / np.linalg.norm(rot))
-            )
+            bones[bone.name] = BoneKey(_rounded(move), _rounded(rot / np.linalg.norm(rot)))
         return Pose(model=name, bones=bones)
+
+
+# Far finer than VPD's usual 6 decimals, yet coarse enough that the last-bit differences of
+# another CPU's math library do not change the shipped files' text.
+DECIMALS = 9
+
+
+def _rounded(values: np.ndarray) -> tuple[float, ...]:
+    return tuple(round(float(v), DECIMALS) + 0.0 for v in values)  # + 0.0: no "-0.0"
 
 
 def _arms_down(b: _PoseBuilder, spread: float = 0.22, bend: float = 0.15) -> None:
