@@ -64,7 +64,13 @@ def test_shipped_pack_is_small_untrained_and_reproducible(tmp_path):
     (tmp_path / "pkg" / "mmd2anime").symlink_to(ROOT)
     subprocess.run([sys.executable, "-m", "mmd2anime.neural.pack", "init", str(out)],
                    check=True, env=env, capture_output=True)  # fmt: skip
-    assert out.read_bytes() == SHIPPED.read_bytes()
+    # Same metadata, same tensors up to float noise: another CPU's kernels may differ in the
+    # last bits, so the bytes need not match.
+    assert pack.read_metadata(out) == pack.read_metadata(SHIPPED)
+    shipped, again = load_file(str(SHIPPED)), load_file(str(out))
+    assert shipped.keys() == again.keys()
+    for key, tensor in shipped.items():
+        torch.testing.assert_close(again[key], tensor, rtol=1e-5, atol=1e-6, msg=key)
     assert out.stat().st_size < 2 * 1024 * 1024
 
 
