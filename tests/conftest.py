@@ -7,6 +7,10 @@
 - ``scene``: a factory-fresh empty scene for each test (extension stays enabled).
 - ``requires_egl``: skips with a reason when EEVEE/Workbench cannot render here; a crash in
   Mesa's EGL would otherwise abort the whole run.
+- ``shared_data`` / ``real_model``: the third-party files of ``../shared/data`` (or of
+  ``$MMD2ANIME_SHARED_DATA``; point it at a missing folder to run as a fresh clone would).
+- The run ends with the skipped tests counted by reason, just above pytest's closing line;
+  ``MMD2ANIME_TEST_ORDER=reverse`` runs the tests in reverse order (finds order dependence).
 """
 
 import atexit
@@ -21,7 +25,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = ROOT.parent / "shared" / "data"
+SHARED_DATA = Path(os.environ.get("MMD2ANIME_SHARED_DATA") or ROOT.parent / "shared" / "data")
+REAL_MODEL = SHARED_DATA / "mmd-samples" / "初音ミク.pmx"
 REPO_MODULE = "mmd2anime_test"
 ADDON_MODULE = f"bl_ext.{REPO_MODULE}.mmd2anime"
 
@@ -146,3 +151,70 @@ def shared_data() -> Path:
     if not folder.is_dir():
         pytest.skip(f"shared test data not found at {folder}")
     return folder
+
+
+@pytest.fixture
+def real_model() -> Path:
+    """A real, complete third-party PMX model (testing only: never copy it into the repo)."""
+    if not REAL_MODEL.is_file():
+        pytest.skip(f"shared test data not found at {REAL_MODEL}")
+    return REAL_MODEL
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    order = os.environ.get("MMD2ANIME_TEST_ORDER", "")
+    if order == "reverse":
+        items.reverse()
+    elif order:
+        raise pytest.UsageError(f"MMD2ANIME_TEST_ORDER={order!r}: only 'reverse' is known")
+
+
+# Skip reasons -> the category the closing summary counts them under (first match wins).
+SKIP_CATEGORIES = (
+    ("shared data missing", ("shared test data",)),
+    ("no EGL (EEVEE/Workbench)", ("EEVEE/Workbench", "Workbench render", "EGL")),
+    ("no CUDA", ("CUDA",)),
+    ("no mmd_tools scenes", ("MMD2ANIME_MMD_TOOLS_SCENES", "mmd_tools scene")),
+)
+
+
+def skip_category(reason: str) -> str:
+    for category, needles in SKIP_CATEGORIES:
+        if any(needle in reason for needle in needles):
+            return category
+    return "other"
+
+
+def _skip_reason(report) -> str:
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    return str(longrepr)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Skips counted by category, after pytest's own summaries (the outermost wrapper) and
+    before its closing "N passed, M skipped" line, which stays the run's last line for CI."""
+    result = yield
+    _write_skip_summary(terminalreporter)
+    return result
+
+
+def _write_skip_summary(terminalreporter) -> None:
+    skipped = terminalreporter.stats.get("skipped", [])
+    if not skipped:
+        return
+    counts: dict[str, int] = {}
+    examples: dict[str, str] = {}
+    for report in skipped:
+        reason = _skip_reason(report)
+        category = skip_category(reason)
+        counts[category] = counts.get(category, 0) + 1
+        examples.setdefault(category, reason)
+    ran = sum(len(terminalreporter.stats.get(k, [])) for k in ("passed", "failed", "error"))
+    terminalreporter.section(f"skipped: {len(skipped)} of {len(skipped) + ran}, by reason")
+    for category, count in sorted(counts.items(), key=lambda kv: -kv[1]):
+        example = examples[category]
+        example = example if len(example) <= 90 else example[:87] + "..."
+        terminalreporter.write_line(f"{count:4d}  {category}  (e.g. {example})")
