@@ -36,6 +36,7 @@ from .model import (
     Pose,
 )
 
+EDGE_SCALE_ATTRIBUTE = "mmd_edge_scale"  # per-vertex PMX edge scale (POINT, float)
 MIN_BONE_LENGTH = 0.5  # MMD units; PMX bones may have zero-length tails
 
 
@@ -219,6 +220,18 @@ def _add_vertex_groups(obj, model: Model, names: list[str]) -> None:
         groups[b].add(vertex[chunk].tolist(), float(weight[chunk[0]]), "REPLACE")
 
 
+def _add_additional_uvs(mesh, model: Model, faces: np.ndarray) -> None:
+    """PMX additional UVs 1-4 as UV layers UV1..UV4 (x, y; v flipped), named as mmd_tools
+    names them; sphere mode 3 (sub-texture) samples UV1."""
+    extra = np.asarray(model.additional_uvs, np.float32)
+    if extra.ndim != 3 or extra.shape[0] != len(model.positions):
+        return
+    for a in range(extra.shape[1]):
+        uv = extra[:, a, :2][faces.ravel()].copy()
+        uv[:, 1] = 1.0 - uv[:, 1]
+        mesh.uv_layers.new(name=f"UV{a + 1}").data.foreach_set("uv", uv.ravel())
+
+
 def _build_mesh(model, name, scale, texture_dir, created, warnings) -> bpy.types.Mesh:
     faces = np.asarray(model.faces, np.int32).reshape(-1, 3)[:, [0, 2, 1]]  # mirror flips winding
     n, f = len(model.positions), len(faces)
@@ -245,6 +258,10 @@ def _build_mesh(model, name, scale, texture_dir, created, warnings) -> bpy.types
         uv = np.asarray(model.uvs, np.float32)[faces.ravel()].copy()
         uv[:, 1] = 1.0 - uv[:, 1]  # MMD's v runs down the image
         mesh.uv_layers.new(name="UVMap").data.foreach_set("uv", uv.ravel())
+        _add_additional_uvs(mesh, model, faces)
+    if len(model.edge_scale) == n:  # outlines scale their width by it
+        edge = mesh.attributes.new(EDGE_SCALE_ATTRIBUTE, "FLOAT", "POINT")
+        edge.data.foreach_set("value", np.asarray(model.edge_scale, np.float32))
     mesh.update(calc_edges=True)
     mesh.validate(clean_customdata=False)  # drops degenerate triangles, common in PMX files
     mesh.polygons.foreach_set("use_smooth", np.ones(len(mesh.polygons), bool))
