@@ -38,6 +38,9 @@ from .model import (
 
 EDGE_SCALE_ATTRIBUTE = "mmd_edge_scale"  # per-vertex PMX edge scale (POINT, float)
 MIN_BONE_LENGTH = 0.5  # MMD units; PMX bones may have zero-length tails
+# Blender's IK solver needs more iterations than MMD's CCD loops: with the PMX's own 40 a
+# leg lifted forward stops 13 cm short of its target. 5 is mmd_tools' import default.
+IK_LOOP_FACTOR = 5
 
 
 def to_blender(v: Iterable[float], scale: float = 1.0) -> Vector:
@@ -125,25 +128,46 @@ def _build_armature(model, name, scale, collection, created, context):
     return obj, names
 
 
+def _limit_axes(rest) -> list[tuple[int, float]]:
+    """For MMD axes x, y, z: the bone-local axis that carries its angle limit and the sign
+    of the angles there. A permutation, nearest axes first (MMD limits are per world axis,
+    the IK's per bone axis); the mirror flips angles, hence the minus."""
+    to_local = [rest.transposed() @ -to_blender(e) for e in ((1, 0, 0), (0, 1, 0), (0, 0, 1))]
+    pairs = sorted(((-abs(v[j]), i, j) for i, v in enumerate(to_local) for j in range(3)))
+    found: dict[int, tuple[int, float]] = {}
+    used: set[int] = set()
+    for _, i, j in pairs:
+        if i not in found and j not in used:
+            found[i] = (j, 1.0 if to_local[i][j] >= 0 else -1.0)
+            used.add(j)
+    return [found[i] for i in range(3)]
+
+
 def _ik_limits(pose_bone, lo, hi) -> None:
-    """MMD per-axis angle limits -> IK limits on the pose bone's own axes."""
-    rest = pose_bone.bone.matrix_local.to_3x3()
-    for axis in range(3):
-        mmd_axis = [0.0, 0.0, 0.0]
-        mmd_axis[axis] = 1.0
-        # The mirror flips angles, so the limit around +axis is one around -(converted axis).
-        local = rest.transposed() @ -to_blender(mmd_axis)
-        j = max(range(3), key=lambda k: abs(local[k]))
-        letter = "xyz"[j]
-        if abs(lo[axis]) < 1e-6 and abs(hi[axis]) < 1e-6:
-            setattr(pose_bone, f"lock_ik_{letter}", True)
-            continue
-        if abs(local[j]) < 0.99:
-            continue  # the limit axis is not one of the bone's axes: leave it free
-        a, b = sorted((lo[axis] * np.sign(local[j]), hi[axis] * np.sign(local[j])))
+    """MMD per-axis angle limits -> IK limits on all three bone axes, the way mmd_tools sets
+    them: the knee (x in [-180, -0.5] degrees, y = z = 0) becomes a hinge about its X axis.
+    Blender's IK holds only min <= 0 <= max; a Limit Rotation after the IK enforces what it
+    cannot (the knee's 0.5 degree minimum bend)."""
+    low, high = [0.0] * 3, [0.0] * 3
+    for axis, (j, sign) in enumerate(_limit_axes(pose_bone.bone.matrix_local.to_3x3())):
+        low[j], high[j] = sorted((lo[axis] * sign, hi[axis] * sign))
+    clamped = []
+    for j, letter in enumerate("xyz"):
+        setattr(pose_bone, f"lock_ik_{letter}", False)
         setattr(pose_bone, f"use_ik_limit_{letter}", True)
-        setattr(pose_bone, f"ik_min_{letter}", max(a, -np.pi))
-        setattr(pose_bone, f"ik_max_{letter}", min(b, np.pi))
+        setattr(pose_bone, f"ik_min_{letter}", min(max(low[j], -np.pi), 0.0))
+        setattr(pose_bone, f"ik_max_{letter}", max(min(high[j], np.pi), 0.0))
+        if low[j] > 1e-6 or high[j] < -1e-6:
+            clamped.append(j)
+    if clamped:
+        con = pose_bone.constraints.new("LIMIT_ROTATION")
+        con.name = "IK limits"
+        con.owner_space = "LOCAL"
+        for j in clamped:
+            letter = "xyz"[j]
+            setattr(con, f"use_limit_{letter}", True)
+            setattr(con, f"min_{letter}", max(low[j], -np.pi))
+            setattr(con, f"max_{letter}", min(high[j], np.pi))
 
 
 def _add_constraints(model: Model, obj: bpy.types.Object, names: list[str]) -> None:
@@ -158,7 +182,7 @@ def _add_constraints(model: Model, obj: bpy.types.Object, names: list[str]) -> N
             con.name = f"IK {bone.name}"
             con.target, con.subtarget = obj, names[i]
             con.chain_count = len(bone.ik_links)
-            con.iterations = max(1, bone.ik_loops)
+            con.iterations = max(1, bone.ik_loops) * IK_LOOP_FACTOR
             con.use_stretch = False
             for link in bone.ik_links:
                 pb = pose_bones[names[link.bone]]

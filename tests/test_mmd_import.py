@@ -246,7 +246,8 @@ def test_eye_grant_and_leg_ik_constraints(mannequin):
     ik = bones["左ひざ"].constraints[0]
     assert ik.type == "IK" and ik.subtarget == "左足ＩＫ" and ik.chain_count == 2
     knee = bones["左ひざ"]
-    assert knee.use_ik_limit_x and knee.lock_ik_y and knee.lock_ik_z
+    assert knee.use_ik_limit_x and knee.use_ik_limit_y and knee.use_ik_limit_z  # MMD's hinge
+    assert knee.ik_min_y == knee.ik_max_y == knee.ik_min_z == knee.ik_max_z == 0.0
     toe = bones["左足首"].constraints[0]
     assert toe.subtarget == "左つま先ＩＫ" and toe.chain_count == 1
 
