@@ -11,20 +11,29 @@ with the .blend and follows undo):
   ``scene[SCENE_KEY]`` the first time a look is applied.
 Revert puts the same datablocks back into the same slots, removes what apply added and deletes
 toon copies nobody uses any more.
+
+Each material gets its role (``material_roles``): the user's choice stored on the material
+(``material[ROLE_KEY]``, saved with the .blend, set from the Looks panel) first, then the
+look's ``materials`` override, then ``roles.classify_role`` from its name, texture, color and
+the bones weighting it.
 """
 
 from __future__ import annotations
 
 import bpy
+import numpy as np
 from mathutils import Vector
 
 from .. import armatures, preferences
 from . import outline, toon
-from .looks import category_of, srgb_to_linear
+from .looks import srgb_to_linear
+from .roles import classify_role
+from .traits import material_traits
 
 APPLIED_KEY = "mmd2anime_look"
 SCENE_KEY = "mmd2anime_look_scene"
 WORLD_NAME = "MMD2Anime Look World"
+ROLE_KEY = "mmd2anime_role"  # ID property on an original material: the user's role for it
 
 
 def user_looks_dir() -> str | None:
@@ -70,35 +79,113 @@ def _is_outline(material: bpy.types.Material | None) -> bool:
     return material is not None and material.get(outline.OUTLINE_OF_KEY) is not None
 
 
+def _armature_of(obj: bpy.types.Object) -> bpy.types.Object | None:
+    for modifier in obj.modifiers:
+        if modifier.type == "ARMATURE" and modifier.object is not None:
+            return modifier.object
+    parent = obj.parent
+    return parent if parent is not None and parent.type == "ARMATURE" else None
+
+
+def material_bone_shares(obj: bpy.types.Object) -> list[dict[str, float]]:
+    """Per material slot: the Japanese names of the bones weighting its vertices, each with
+    its share of the slot's total weight (empty without vertex groups)."""
+    mesh = obj.data
+    slots = len(obj.material_slots)
+    if not obj.vertex_groups or not len(mesh.polygons):
+        return [{} for _ in range(slots)]
+    armature = _armature_of(obj)
+    to_j = {}
+    if armature is not None and armature.pose is not None:
+        to_j = {pb.name: armatures.bone_name_j(pb) for pb in armature.pose.bones}
+    names = [to_j.get(g.name) or g.name for g in obj.vertex_groups]
+    face_material = np.empty(len(mesh.polygons), np.int32)
+    mesh.polygons.foreach_get("material_index", face_material)
+    loop_total = np.empty(len(mesh.polygons), np.int32)
+    mesh.polygons.foreach_get("loop_total", loop_total)
+    loop_vertex = np.empty(len(mesh.loops), np.int32)
+    mesh.loops.foreach_get("vertex_index", loop_vertex)
+    loop_material = np.repeat(face_material, loop_total)
+    entries = [(v.index, g.group, g.weight) for v in mesh.vertices for g in v.groups]
+    if not entries:
+        return [{} for _ in range(slots)]
+    vertex, group, weight = (np.asarray(column) for column in zip(*entries, strict=True))
+    shares = []
+    for slot in range(slots):
+        in_slot = np.zeros(len(mesh.vertices), bool)
+        in_slot[loop_vertex[loop_material == slot]] = True
+        chosen = in_slot[vertex]
+        totals = np.bincount(group[chosen], weight[chosen], minlength=len(names))
+        whole = totals.sum()
+        shares.append(
+            {names[i]: float(t / whole) for i, t in enumerate(totals) if t > 0} if whole else {}
+        )
+    return shares
+
+
+def classify_material(material: bpy.types.Material | None, bone_shares: dict) -> str:
+    """The automatic role of one material (without the user's or the look's override)."""
+    if material is None:
+        return "other"
+    traits = material_traits(material)
+    texture = traits["texture"]
+    textures = [texture.filepath or texture.name] if texture is not None else []
+    return classify_role(material.name, bone_shares, textures, traits["color"])
+
+
+def material_roles(obj: bpy.types.Object, look: dict | None = None) -> list[tuple[str, str]]:
+    """(role, where it came from: 'user', 'look' or 'auto') per material slot of ``obj``."""
+    shares = material_bone_shares(obj)
+    overrides = look["materials"] if look is not None else {}
+    roles = []
+    for index, slot in enumerate(obj.material_slots):
+        material = _original(slot.material)
+        chosen = material.get(ROLE_KEY) if material is not None else None
+        if chosen:
+            roles.append((str(chosen), "user"))
+        elif material is not None and overrides.get(material.name, {}).get("role"):
+            roles.append((overrides[material.name]["role"], "look"))
+        else:
+            roles.append((classify_material(material, shares[index]), "auto"))
+    return roles
+
+
 def apply_look(objects: list[bpy.types.Object], look: dict, scene: bpy.types.Scene) -> int:
     """Apply ``look`` to the given mesh objects (see look_targets); returns how many."""
     revert_look(objects, scene=None)
     _remember_scene(scene)
     toon.set_light_direction(scene)
     height = _model_height(objects)
-    copies: dict[int, bpy.types.Material] = {}  # original's pointer -> its toon copy
+    copies: dict[tuple, bpy.types.Material] = {}  # (original's pointer, role) -> toon copy
     outline_slots: dict[int, int] = {}  # mesh pointer -> its outline slot (meshes can be shared)
     for obj in objects:
+        roles = [role for role, _ in material_roles(obj, look)]
         originals = [_original(slot.material) for slot in obj.material_slots]
         mesh_key = obj.data.as_pointer()
         if mesh_key in outline_slots:
             originals = originals[: outline_slots[mesh_key]]
+            roles = roles[: outline_slots[mesh_key]]
         record = {
             "look": look["name"],
+            "variant": look["variant"],
             "slot_count": len(originals),
             # ID pointers, not names: they survive renames and keep the originals alive.
             "materials": {str(i): m for i, m in enumerate(originals) if m is not None},
             "outline_slot": -1,
             "modifiers": [],
         }
-        for slot, original in zip(obj.material_slots, originals, strict=False):
+        for slot, original, role in zip(obj.material_slots, originals, roles, strict=False):
             if original is None:
                 continue
-            key = original.as_pointer()
+            key = (original.as_pointer(), role)
             if key not in copies:
-                copies[key] = toon.make_toon_material(original, look, category_of(original.name))
+                base = look["materials"].get(original.name, {}).get("base")
+                linear = srgb_to_linear(base) if base else None
+                copies[key] = toon.make_toon_material(original, look, role, linear)
             slot.material = copies[key]
-        categories = [category_of(m.name) if m is not None else "other" for m in originals]
+        categories = [
+            role if m is not None else "other" for m, role in zip(originals, roles, strict=True)
+        ]
         widths = [look["line"]["category_widths"][c] for c in categories]
         if outline.wants_outline(look, widths):
             group = outline.width_group(obj, widths)
@@ -170,6 +257,7 @@ def _set_scene_look(scene: bpy.types.Scene, look: dict) -> None:
     scene.view_settings.view_transform = "Standard"  # flat colors stay the designed colors
     scene.view_settings.look = "None"
     scene[SCENE_KEY]["name"] = look["name"]
+    scene[SCENE_KEY]["variant"] = look["variant"]
 
 
 def _restore_scene(scene: bpy.types.Scene) -> None:
@@ -186,6 +274,9 @@ def _restore_scene(scene: bpy.types.Scene) -> None:
 
 
 def scene_look_name(scene: bpy.types.Scene) -> str:
-    """The name of the look last applied in this scene, or ""."""
+    """The name of the look last applied in this scene ("NAME:VARIANT" for a variant), or ""."""
     saved = scene.get(SCENE_KEY)
-    return str(saved.get("name", "")) if saved is not None else ""
+    if saved is None:
+        return ""
+    variant = str(saved.get("variant", ""))
+    return str(saved.get("name", "")) + (f":{variant}" if variant else "")

@@ -1,35 +1,62 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Looks: a series' toon style as a JSON data file (bpy-free).
 
-A look file is a JSON object; every key is optional and falls back to DEFAULTS::
+A look transforms each character's design instead of replacing it, the way an anime color
+designer (色彩設計) keeps the cast's colors and decides how they are lit and shadowed per
+series and per scene. A look file is a JSON object; every key is optional and falls back to
+DEFAULTS::
 
     {
       "name": "pastel",                      # defaults to the file's stem
       "description": "Soft pastel ...",
-      "palette_mix": 0.6,                    # 0 = the material's own colors, 1 = the palette
+      "recolor": 0.0,                        # 0 keeps each material's own colors, 1 paints
+                                             # the palette (storyboard, lineart); old files'
+                                             # "palette_mix" is read as this
       "use_textures": true,                  # multiply the material's base texture in
       "honor_toon_textures": true,           # MMD toon ramps replace the bands where present
       "bands": {"thresholds": [0.1, -0.45]}, # 1 or 2 N·L cut points in -1..1, descending:
                                              # 2 or 3 tone bands
-      "palette": {                           # per material category (see CATEGORIES)
+      "shading": {                           # how tones derive from a material's own color
+        "lit":         {"tint": "#ffffff", "tint_strength": 0.0, "saturation": 1.0,
+                        "value": 1.0},
+        "shadow":      {"tint": "#8070b0", "tint_strength": 0.3, "saturation": 1.1,
+                        "value": 0.7},
+        "deep_shadow": {...}, "highlight": {...},
+        "roles": {"skin": {"shadow": {"tint": "#e09090"}}, ...}  # per-role changes
+      },
+      "face_shadow": {"shift": -0.3},        # skin: band thresholds move by this (down =
+                                             # less shadow) and no deep band: clean faces
+      "palette": {                           # per role (see CATEGORIES): the recolor target
         "skin": {"base": "#ffe6d9", "shadow": "#e8a6a0", "deep_shadow": "#b98088",
                  "highlight": "#ffffff"}, ...
-      },                                     # shadow colors are multiplied onto the base
-      "rim": {"color": "#ffffff", "width": 0.25, "strength": 0.2, "hair_strength": 0.6},
-      "specular": {"strength": 0.0, "size": 0.06},  # anime highlight, palette "highlight"
-      "line": {"enabled": true, "color": "#000000", "width": 0.004,  # fraction of the
-               "category_widths": {"eyes": 0.0, "hair": 1.0, ...}},    # model's height
+      },
+      "materials": {"材質3": {"role": "hair", "base": "#33aacc"}},  # per material name
+      "rim": {"color": "#ffffff", "width": 0.25, "strength": 0.2, "hair_strength": 0.6,
+              "own_color": 0.5},             # own_color: share of the material's highlight
+      "specular": {"strength": 0.0, "size": 0.06},  # anime highlight spot
+      "line": {"enabled": true, "color": "#000000", "width": 0.004,  # see looks/README.md
+               "category_widths": {"eyes": 0.0, "hair": 1.0, ...}, "screen_space": true,
+               "use_model_edges": true, "edge_color_mix": 0.0},
       "background": "#ffffff",
       "photography": {                       # 撮影 pass, see photography.develop
         "bloom": {"strength": 0.0, "radius": 0.02, "threshold": 0.8},
         "diffusion": {"strength": 0.0, "radius": 0.01},
-        "halo": {"strength": 0.0, "radius": 0.01, "color": "#ffffff", "hair_only": true},
+        "halo": {"strength": 0.0, "radius": 0.01, "color": "#ffffff", "hair_only": true,
+                 "own_color": 0.0},          # own_color: share of the hair's own color
         "vignette": {"strength": 0.0},
         "grading": {"lift": 0.0, "gamma": 1.0, "gain": 1.0, "saturation": 1.0,
                     "contrast": 1.0, "tint": "#ffffff"},
         "lens_flare": {"strength": 0.0}
-      }
-    }
+      },
+      "variants": {"evening": {...}, "night": {...}}  # color script: partial looks merged
+    }                                                 # over this one ("NAME:VARIANT")
+
+A tone rule turns a material's own color c into a tone: with ``"blend": "multiply"`` (the
+default) c is multiplied by ``tint`` with ``tint_strength`` (a shadow takes the hue of a
+colored light, e.g. lilac sky light), with ``"mix"`` (the highlight's default) it is mixed
+toward ``tint`` (pastel: toward white); then saturation and value are scaled in HSV (linear
+light). With ``recolor`` r each tone is then mixed toward the palette's color by r, so r = 1
+paints exactly the palette.
 
 Colors are sRGB hex strings ("#rrggbb"), as a designer picks them; the bpy side converts them
 to linear. Shipped looks live beside this module in ``looks/``; users keep their own in a user
@@ -59,27 +86,58 @@ _KEYWORDS = (
 )  # fmt: skip
 
 _GREY = {"base": "#d9d9d9", "shadow": "#8c8c8c", "deep_shadow": "#595959", "highlight": "#ffffff"}
+TONES = ("lit", "shadow", "deep_shadow", "highlight")
+
+
+BLENDS = ("multiply", "mix")  # how a tone rule's tint meets the material's color
+
+
+def _tone(tint="#ffffff", strength=0.0, saturation=1.0, value=1.0, blend="multiply") -> dict:
+    return {
+        "tint": tint,
+        "tint_strength": strength,
+        "blend": blend,
+        "saturation": saturation,
+        "value": value,
+    }
+
+
 DEFAULTS: dict = {
     "name": "",
     "description": "",
-    "palette_mix": 0.0,
+    "variant": "",  # the variant this look was loaded as ("" = the base look)
+    "recolor": 0.0,
     "use_textures": True,
     "honor_toon_textures": True,
     "bands": {"thresholds": [0.0]},
+    "shading": {
+        "lit": _tone(),
+        "shadow": _tone(value=0.65),
+        "deep_shadow": _tone(value=0.45),
+        "highlight": _tone(strength=0.5, saturation=0.9, blend="mix"),
+        "roles": {},  # role -> {tone: partial tone rule}
+    },
+    "face_shadow": {"shift": 0.0},
     "palette": {category: dict(_GREY) for category in CATEGORIES},
-    "rim": {"color": "#ffffff", "width": 0.25, "strength": 0.0, "hair_strength": 0.0},
+    "materials": {},  # material name -> {"role": ..., "base": "#rrggbb"}
+    "rim": {"color": "#ffffff", "width": 0.25, "strength": 0.0, "hair_strength": 0.0,
+            "own_color": 0.0},
     "specular": {"strength": 0.0, "size": 0.06},
     "line": {
         "enabled": True,
         "color": "#000000",
         "width": 0.004,
         "category_widths": {c: 0.0 if c == "eyes" else 1.0 for c in CATEGORIES},
+        "screen_space": True,  # width x frame height in pixels, steady as the camera moves
+        "use_model_edges": True,  # MMD's edge flag/size per material where it has them
+        "edge_color_mix": 0.0,  # 0 = the look's line color, 1 = the model's edge color
     },
     "background": "#ffffff",
     "photography": {
         "bloom": {"strength": 0.0, "radius": 0.02, "threshold": 0.8},
         "diffusion": {"strength": 0.0, "radius": 0.01},
-        "halo": {"strength": 0.0, "radius": 0.01, "color": "#ffffff", "hair_only": True},
+        "halo": {"strength": 0.0, "radius": 0.01, "color": "#ffffff", "hair_only": True,
+                 "own_color": 0.0},
         "vignette": {"strength": 0.0},
         "grading": {
             "lift": 0.0,
@@ -91,7 +149,8 @@ DEFAULTS: dict = {
         },
         "lens_flare": {"strength": 0.0},
     },
-}
+    "variants": {},  # variant name -> a partial look merged over this one
+}  # fmt: skip
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
@@ -124,10 +183,75 @@ def _merge(defaults: dict, given: dict, source: str, path: str) -> dict:
         if isinstance(expected, dict):
             if not isinstance(value, dict):
                 raise LookError(f"{source}: '{where}' must be an object, got {value!r}")
-            merged[key] = _merge(expected, value, source, where + ".")
+            free_form = _FREE_FORM.get(_VARIANT_PREFIX.sub("", where))
+            if free_form is not None:
+                merged[key] = free_form(value, source, where)
+            else:
+                merged[key] = _merge(expected, value, source, where + ".")
         else:
             merged[key] = _check_value(expected, value, source, where)
     return merged
+
+
+def _check_roles(value: dict, source: str, where: str) -> dict:
+    tones = {k: v for k, v in DEFAULTS["shading"].items() if k in TONES}
+    checked = {}
+    for role, rules in value.items():
+        if role not in CATEGORIES:
+            raise LookError(
+                f"{source}: '{where}.{role}' is not a role (roles: {', '.join(CATEGORIES)})"
+            )
+        if not isinstance(rules, dict):
+            raise LookError(f"{source}: '{where}.{role}' must be an object, got {rules!r}")
+        merged = _merge(tones, rules, source, f"{where}.{role}.")
+        # Keep only what the file gives: the rest comes from the look's own tone rules.
+        checked[role] = {tone: {k: merged[tone][k] for k in rules[tone]} for tone in rules}
+    return checked
+
+
+def _check_materials(value: dict, source: str, where: str) -> dict:
+    checked = {}
+    for name, override in value.items():
+        at = f"{where}.{name}"
+        if not isinstance(override, dict):
+            raise LookError(f"{source}: '{at}' must be an object, got {override!r}")
+        unknown = set(override) - {"role", "base"}
+        if unknown:
+            raise LookError(f"{source}: unknown key '{at}.{sorted(unknown)[0]}'")
+        role = override.get("role")
+        if role is not None and role not in CATEGORIES:
+            raise LookError(
+                f"{source}: '{at}.role' must be one of {', '.join(CATEGORIES)}, got {role!r}"
+            )
+        if "base" in override:
+            _check_value("#", override["base"], source, f"{at}.base")
+        checked[name] = dict(override)
+    return checked
+
+
+def _check_variants(value: dict, source: str, where: str) -> dict:
+    checked = {}
+    for name, partial in value.items():
+        at = f"{where}.{name}"
+        if not _VARIANT_NAME.match(name):
+            raise LookError(f"{source}: '{at}': variant names are letters, digits, _ and -")
+        if not isinstance(partial, dict):
+            raise LookError(f"{source}: '{at}' must be an object, got {partial!r}")
+        for key in ("name", "variant", "variants"):
+            if key in partial:
+                raise LookError(f"{source}: '{at}.{key}' cannot be set by a variant")
+        _merge(DEFAULTS, partial, source, at + ".")  # reports a bad key with its full path
+        checked[name] = copy.deepcopy(partial)
+    return checked
+
+
+_FREE_FORM = {
+    "shading.roles": _check_roles,
+    "materials": _check_materials,
+    "variants": _check_variants,
+}
+_VARIANT_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
+_VARIANT_PREFIX = re.compile(r"^variants\.[^.]+\.")  # a variant's keys sit at the root
 
 
 def _check_value(expected, value, source: str, where: str):
@@ -141,6 +265,11 @@ def _check_value(expected, value, source: str, where: str):
     elif isinstance(expected, str) and expected.startswith("#"):
         if not isinstance(value, str) or not _HEX.match(value):
             raise LookError(f"{source}: '{where}' must be a color '#rrggbb', got {value!r}")
+    elif isinstance(expected, str) and where.endswith(".blend"):
+        if value not in BLENDS:
+            raise LookError(
+                f"{source}: '{where}' must be one of {', '.join(BLENDS)}, got {value!r}"
+            )
     elif isinstance(expected, str):
         if not isinstance(value, str):
             raise LookError(f"{source}: '{where}' must be a string, got {value!r}")
@@ -161,13 +290,53 @@ def _check_value(expected, value, source: str, where: str):
 
 
 def validate_look(data: object, source: str = "<look>") -> dict:
-    """A complete look (defaults filled in) from parsed JSON; LookError names what is wrong."""
+    """A complete look (defaults filled in) from parsed JSON; LookError names what is wrong.
+
+    A look that names a ``variant`` comes back with that variant merged in."""
     if not isinstance(data, dict):
         raise LookError(f"{source}: a look must be a JSON object, got {type(data).__name__}")
+    data = dict(data)
+    if "palette_mix" in data:  # files written before recolor existed
+        if "recolor" in data:
+            raise LookError(f"{source}: give 'recolor' only ('palette_mix' is its old name)")
+        data["recolor"] = data.pop("palette_mix")
     look = _merge(DEFAULTS, data, source, "")
+    if not 0.0 <= look["line"]["edge_color_mix"] <= 1.0:
+        raise LookError(f"{source}: 'line.edge_color_mix' must be in 0..1")
     if not look["name"]:
         look["name"] = Path(source).stem
+    if look["variant"]:
+        look = with_variant(look, look["variant"], source)
     return look
+
+
+def _deep_update(target: dict, changes: dict) -> None:
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(target.get(key), dict):
+            _deep_update(target[key], value)
+        else:
+            target[key] = copy.deepcopy(value)
+
+
+def with_variant(look: dict, variant: str, source: str = "<look>") -> dict:
+    """The look re-colored for one scene of its color script (``variants[variant]``)."""
+    if variant not in look["variants"]:
+        known = ", ".join(look["variants"]) or "none"
+        raise LookError(
+            f"{source}: look '{look['name']}' has no variant '{variant}' (variants: {known})"
+        )
+    varied = copy.deepcopy(look)
+    _deep_update(varied, look["variants"][variant])
+    varied["variant"] = variant
+    return varied
+
+
+def split_variant(name: str) -> tuple[str, str]:
+    """'pastel:night' -> ('pastel', 'night'); 'pastel' -> ('pastel', '')."""
+    base, colon, variant = str(name).rpartition(":")
+    if colon and len(base) > 1 and _VARIANT_NAME.match(variant):  # "C:..." is a drive
+        return base, variant
+    return str(name), ""
 
 
 def _folders(user_dir: str | Path | None) -> list[Path]:
@@ -186,7 +355,9 @@ def list_looks(user_dir: str | Path | None = None) -> list[str]:
 
 
 def load_look(name_or_path: str | Path, user_dir: str | Path | None = None) -> dict:
-    """A look by name (user folder first, then shipped) or by path to a .json file."""
+    """A look by name (user folder first, then shipped) or by path to a .json file, with an
+    optional ``:VARIANT`` suffix choosing one of its variants (``pastel:night``)."""
+    name_or_path, variant = split_variant(str(name_or_path))
     candidate = Path(name_or_path)
     if candidate.suffix.lower() != ".json":
         found = [f / f"{name_or_path}.json" for f in reversed(_folders(user_dir))]
@@ -204,7 +375,15 @@ def load_look(name_or_path: str | Path, user_dir: str | Path | None = None) -> d
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise LookError(f"{candidate}: not valid JSON at line {exc.lineno}: {exc.msg}") from exc
-    return validate_look(data, str(candidate))
+    look = validate_look(data, str(candidate))
+    return with_variant(look, variant, str(candidate)) if variant else look
+
+
+def tone_rules(look: dict, role: str) -> dict:
+    """The four tone rules (see TONES) of one role: the look's, changed by shading.roles."""
+    shading = look["shading"]
+    changes = shading["roles"].get(role, {})
+    return {tone: {**shading[tone], **changes.get(tone, {})} for tone in TONES}
 
 
 def save_look(look: dict, path: str | Path) -> Path:

@@ -50,8 +50,12 @@ def halo(
     radius: float,
     color: tuple[float, float, float],
     mask: np.ndarray | None = None,
+    own_color: float = 0.0,
 ) -> np.ndarray:
-    """A tinted glow just outside the silhouette (or outside ``mask``, e.g. the hair)."""
+    """A tinted glow just outside the silhouette (or outside ``mask``, e.g. the hair).
+
+    ``own_color`` 0..1 mixes the look's halo color toward the (lightened) color of the figure
+    right beside each halo pixel: teal hair glows teal-white, blond hair gold."""
     if strength <= 0:
         return image
     source = (alpha if mask is None else mask * alpha).astype(np.float32)
@@ -59,7 +63,14 @@ def halo(
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * pixels + 1, 2 * pixels + 1))
     ring = np.clip(cv2.dilate(source, kernel) - alpha, 0.0, 1.0)
     ring = _blur(ring, radius * 0.5)[..., None]
-    tint = np.asarray(color, np.float32)
+    tint = np.broadcast_to(np.asarray(color, np.float32), image.shape)
+    if own_color > 0:
+        # The figure's color spread outward: a normalized blur of the source pixels.
+        spread = _blur(image * source[..., None], radius * 2)
+        weight = _blur(source, radius * 2)[..., None]
+        nearby = spread / np.maximum(weight, 1e-4)
+        lightened = 1.0 - (1.0 - np.clip(nearby, 0.0, 1.0)) * 0.4  # screen toward white
+        tint = (1.0 - own_color) * tint + own_color * lightened
     return image * (1.0 - strength * ring) + strength * ring * tint
 
 
@@ -135,8 +146,9 @@ def develop(
     out = bloom(out, bloom_p["strength"], bloom_p["radius"], bloom_p["threshold"])
     out = diffusion(out, diffusion_p["strength"], diffusion_p["radius"])
     mask = hair_mask if halo_p.get("hair_only", True) else None
+    halo_color = srgb_to_linear(halo_p["color"])
     out = halo(
-        out, alpha, halo_p["strength"], halo_p["radius"], srgb_to_linear(halo_p["color"]), mask
+        out, alpha, halo_p["strength"], halo_p["radius"], halo_color, mask, halo_p["own_color"]
     )
     out = lens_flare(out, params["lens_flare"]["strength"])
     grading = dict(params["grading"])
@@ -153,9 +165,15 @@ def develop_bundle(bundle: FrameBundle, photography: dict) -> np.ndarray:
     return develop(bundle.color, bundle.alpha, photography)
 
 
-def develop_look(premultiplied: np.ndarray, alpha: np.ndarray, look: dict) -> np.ndarray:
+def develop_look(
+    premultiplied: np.ndarray,
+    alpha: np.ndarray,
+    look: dict,
+    hair_mask: np.ndarray | None = None,
+) -> np.ndarray:
     """A transparent-film render (premultiplied color) over the look's background, developed
-    with the look's photography pass: the finished frame of a look."""
+    with the look's photography pass: the finished frame of a look. ``hair_mask`` (the toon
+    materials' hair AOV) keeps a hair-only halo on the hair."""
     background = np.asarray(srgb_to_linear(look["background"]), np.float32)
     color = premultiplied + (1.0 - alpha[..., None]) * background
-    return develop(color, alpha, look["photography"])
+    return develop(color, alpha, look["photography"], hair_mask)

@@ -9,7 +9,8 @@ Emission shader, so the tone bands stay flat whatever the engine's lighting does
 Transparent BSDF by the texture's alpha.
 
 Groups are created once per .blend and versioned by name: a changed layout gets a new name
-(``v2``) instead of silently altering materials saved with an older one.
+(``v2``: finished tone colors in, where v1 took shadow tints) instead of silently altering
+materials saved with an older one, which keep rendering with their own v1 group.
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ from __future__ import annotations
 import bpy
 from mathutils import Vector
 
-from .looks import srgb_to_linear
-from .traits import material_traits
+from .looks import srgb_to_linear, tone_rules
+from .traits import MMD_KEY, _mmd_tools_fields, material_traits
 
 KEY_LIGHT_GROUP = "MMD2Anime Key Light v1"
-TOON_GROUP = "MMD2Anime Toon v1"
+TOON_GROUP = "MMD2Anime Toon v2"
+SUB_TEXTURE_UV = "UV1"  # the importer's first additional UV (sphere mode 3)
+HAIR_AOV = "mmd2anime_hair"  # shader AOV: 1 on hair, for the photography halo
 DIRECTION_NODE = "Light Direction"
 TOON_OF_KEY = "mmd2anime_toon_of"  # ID property on toon copies: the original material (ID)
 _FALLBACK_DIRECTION = Vector((0.4, -0.6, 0.7)).normalized()  # upper front-left, no light found
@@ -83,15 +86,19 @@ def _key_light_group() -> bpy.types.NodeTree:
 
 
 def ensure_toon_group() -> bpy.types.NodeTree:
-    """The shared cel-shading group (created once per .blend)."""
+    """The shared cel-shading group (created once per .blend).
+
+    v2 takes finished tone colors (lit, shadow, deep shadow, highlight: the material derives
+    them from its own color) where v1 took shadow tints multiplied onto one color."""
     group = bpy.data.node_groups.get(TOON_GROUP)
     if group is not None:
         return group
     group = bpy.data.node_groups.new(TOON_GROUP, "ShaderNodeTree")
     inputs = (
         ("Color", "NodeSocketColor", (0.8, 0.8, 0.8, 1.0)),
-        ("Shadow Tint", "NodeSocketColor", (0.6, 0.6, 0.6, 1.0)),
-        ("Deep Shadow Tint", "NodeSocketColor", (0.4, 0.4, 0.4, 1.0)),
+        ("Shadow Color", "NodeSocketColor", (0.5, 0.5, 0.5, 1.0)),
+        ("Deep Shadow Color", "NodeSocketColor", (0.3, 0.3, 0.3, 1.0)),
+        ("Highlight Color", "NodeSocketColor", (1.0, 1.0, 1.0, 1.0)),
         ("Threshold", "NodeSocketFloat", 0.0),
         ("Deep Threshold", "NodeSocketFloat", -2.0),
         ("Ramp", "NodeSocketColor", (1.0, 1.0, 1.0, 1.0)),
@@ -99,7 +106,6 @@ def ensure_toon_group() -> bpy.types.NodeTree:
         ("Rim Color", "NodeSocketColor", (1.0, 1.0, 1.0, 1.0)),
         ("Rim Strength", "NodeSocketFloat", 0.0),
         ("Rim Width", "NodeSocketFloat", 0.25),
-        ("Highlight Color", "NodeSocketColor", (1.0, 1.0, 1.0, 1.0)),
         ("Specular Strength", "NodeSocketFloat", 0.0),
         ("Specular Size", "NodeSocketFloat", 0.06),
         ("Alpha", "NodeSocketFloat", 1.0),
@@ -120,23 +126,23 @@ def ensure_toon_group() -> bpy.types.NodeTree:
     deep_step = _math(nodes, "GREATER_THAN")
     links.new(lambert, deep_step.inputs[0])
     links.new(gin.outputs["Deep Threshold"], deep_step.inputs[1])
-    tint = _mix_color(nodes)
-    links.new(deep_step.outputs[0], tint.inputs[0])
-    links.new(gin.outputs["Deep Shadow Tint"], tint.inputs[6])
-    links.new(gin.outputs["Shadow Tint"], tint.inputs[7])
-    tint_or_lit = _mix_color(nodes)
-    tint_or_lit.inputs[7].default_value = (1.0, 1.0, 1.0, 1.0)
-    links.new(lit_step.outputs[0], tint_or_lit.inputs[0])
-    links.new(tint.outputs[2], tint_or_lit.inputs[6])
-    # An MMD toon ramp (sampled by the material at N·L) replaces the bands when present.
-    ramped = _mix_color(nodes)
-    links.new(gin.outputs["Ramp Factor"], ramped.inputs[0])
-    links.new(tint_or_lit.outputs[2], ramped.inputs[6])
-    links.new(gin.outputs["Ramp"], ramped.inputs[7])
-    shaded = _mix_color(nodes, "MULTIPLY")
-    shaded.inputs[0].default_value = 1.0
-    links.new(gin.outputs["Color"], shaded.inputs[6])
-    links.new(ramped.outputs[2], shaded.inputs[7])
+    shade = _mix_color(nodes)
+    links.new(deep_step.outputs[0], shade.inputs[0])
+    links.new(gin.outputs["Deep Shadow Color"], shade.inputs[6])
+    links.new(gin.outputs["Shadow Color"], shade.inputs[7])
+    banded = _mix_color(nodes)
+    links.new(lit_step.outputs[0], banded.inputs[0])
+    links.new(shade.outputs[2], banded.inputs[6])
+    links.new(gin.outputs["Color"], banded.inputs[7])
+    # An MMD toon ramp (sampled by the material at N·L) shades the lit color instead, as MMD.
+    ramp_shaded = _mix_color(nodes, "MULTIPLY")
+    ramp_shaded.inputs[0].default_value = 1.0
+    links.new(gin.outputs["Color"], ramp_shaded.inputs[6])
+    links.new(gin.outputs["Ramp"], ramp_shaded.inputs[7])
+    shaded = _mix_color(nodes)
+    links.new(gin.outputs["Ramp Factor"], shaded.inputs[0])
+    links.new(banded.outputs[2], shaded.inputs[6])
+    links.new(ramp_shaded.outputs[2], shaded.inputs[7])
 
     # Rim: a hard band where the surface turns away from the viewer (facing ratio).
     weight = nodes.new("ShaderNodeLayerWeight")
@@ -218,15 +224,26 @@ def set_light_direction(scene: bpy.types.Scene) -> Vector:
 
 
 def make_toon_material(
-    original: bpy.types.Material | None, look: dict, category: str
+    original: bpy.types.Material | None,
+    look: dict,
+    category: str,
+    base: tuple[float, float, float] | None = None,
 ) -> bpy.types.Material:
-    """A new material painting ``original`` in ``look``'s style; the original is not touched."""
+    """A new material painting ``original`` in ``look``'s style; the original is not touched.
+
+    ``category`` is the material's role; ``base`` (linear RGB) replaces its own color (a
+    per-material override of the look). The tones are derived from the material's own color
+    (its texture and MMD sphere map included) by the look's tone rules for that role."""
     traits = material_traits(original)
-    palette = look["palette"][category]
     source_name = original.name if original is not None else "(empty)"
-    material = bpy.data.materials.new(f"{source_name} [{look['name']}]")
+    label = look["name"] + (f":{look['variant']}" if look.get("variant") else "")
+    material = bpy.data.materials.new(f"{source_name} [{label}]")
     material[TOON_OF_KEY] = original if original is not None else ""
     material.surface_render_method = "DITHERED"
+    if "double_sided" in traits:
+        material.use_backface_culling = not traits["double_sided"]
+    elif original is not None:
+        material.use_backface_culling = original.use_backface_culling
     tree = material.node_tree
     tree.nodes.clear()
     nodes, links = tree.nodes, tree.links
@@ -236,64 +253,143 @@ def make_toon_material(
     links.new(toon.outputs["Shader"], output.inputs["Surface"])
     sockets = toon.inputs
 
-    # Lit color: the material's own color (x its texture), pulled toward the palette.
-    base = _mix_color(nodes)
-    base.inputs[0].default_value = look["palette_mix"]
-    base.inputs[6].default_value = traits["color"]
-    base.inputs[7].default_value = (*srgb_to_linear(palette["base"]), 1.0)
-    alpha = traits["alpha"]
-    if traits["texture"] is not None and look["use_textures"]:
-        texture = nodes.new("ShaderNodeTexImage")
-        texture.image = traits["texture"]
-        textured = _mix_color(nodes, "MULTIPLY")
-        textured.inputs[0].default_value = 1.0
-        textured.inputs[7].default_value = traits["color"]
-        links.new(texture.outputs["Color"], textured.inputs[6])
-        links.new(textured.outputs[2], base.inputs[6])
-        alpha_mul = _math(nodes, "MULTIPLY", alpha)
-        links.new(texture.outputs["Alpha"], alpha_mul.inputs[0])
-        links.new(alpha_mul.outputs[0], sockets["Alpha"])
-    sockets["Alpha"].default_value = alpha
-    links.new(base.outputs[2], sockets["Color"])
+    own = _own_color(nodes, links, traits, look, base, sockets, _is_mmd(original))
+    palette = look["palette"][category]
+    rules = tone_rules(look, category)
+    tones = {}
+    for tone, palette_key in (("lit", "base"), ("shadow", "shadow"),
+                              ("deep_shadow", "deep_shadow"), ("highlight", "highlight")):  # fmt: skip
+        derived = _derive_tone(nodes, links, own, rules[tone])
+        recolored = _mix_color(nodes)
+        recolored.inputs[0].default_value = look["recolor"]
+        links.new(derived, recolored.inputs[6])
+        recolored.inputs[7].default_value = (*srgb_to_linear(palette[palette_key]), 1.0)
+        tones[tone] = recolored.outputs[2]
+    links.new(tones["lit"], sockets["Color"])
+    links.new(tones["shadow"], sockets["Shadow Color"])
+    links.new(tones["deep_shadow"], sockets["Deep Shadow Color"])
+    links.new(tones["highlight"], sockets["Highlight Color"])
 
-    thresholds = look["bands"]["thresholds"]
+    thresholds = list(look["bands"]["thresholds"])
+    if category == "skin" and look["face_shadow"]["shift"]:
+        # Anime faces carry little shading: fewer shadow pixels and no deep band on skin.
+        thresholds = [max(thresholds[0] + look["face_shadow"]["shift"], -1.0)]
     sockets["Threshold"].default_value = thresholds[0]
     sockets["Deep Threshold"].default_value = thresholds[1] if len(thresholds) > 1 else -2.0
-    # Palette shadows are designed relative to the palette base: tint = shadow / base.
-    _relative_tints(sockets, palette)
 
     if traits["toon"] is not None and look["honor_toon_textures"]:
-        # MMD toon textures run bright (top) to dark (bottom): v = N·L * 0.5 + 0.5.
-        light = nodes.new("ShaderNodeGroup")
-        light.node_tree = _key_light_group()
-        to_v = _math(nodes, "MULTIPLY_ADD")
-        to_v.inputs[1].default_value = 0.5
-        to_v.inputs[2].default_value = 0.5
-        links.new(light.outputs["Lambert"], to_v.inputs[0])
-        uv = nodes.new("ShaderNodeCombineXYZ")
-        uv.inputs[0].default_value = 0.5
-        links.new(to_v.outputs[0], uv.inputs[1])
-        ramp = nodes.new("ShaderNodeTexImage")
-        ramp.image = traits["toon"]
-        ramp.extension = "EXTEND"
-        links.new(uv.outputs[0], ramp.inputs["Vector"])
-        links.new(ramp.outputs["Color"], sockets["Ramp"])
-        sockets["Ramp Factor"].default_value = 1.0
+        _toon_ramp(nodes, links, traits["toon"], sockets)
 
     rim = look["rim"]
     rim_strength = rim["hair_strength"] if category == "hair" else rim["strength"]
-    sockets["Rim Color"].default_value = (*srgb_to_linear(rim["color"]), 1.0)
+    rim_color = _mix_color(nodes)
+    rim_color.inputs[0].default_value = rim["own_color"]
+    rim_color.inputs[6].default_value = (*srgb_to_linear(rim["color"]), 1.0)
+    links.new(tones["highlight"], rim_color.inputs[7])
+    links.new(rim_color.outputs[2], sockets["Rim Color"])
     sockets["Rim Strength"].default_value = rim_strength
     sockets["Rim Width"].default_value = rim["width"]
-    sockets["Highlight Color"].default_value = (*srgb_to_linear(palette["highlight"]), 1.0)
     sockets["Specular Strength"].default_value = look["specular"]["strength"]
     sockets["Specular Size"].default_value = look["specular"]["size"]
+    if category == "hair":
+        # The photography pass finds the hair by this pass (its halo follows the hair only).
+        aov = nodes.new("ShaderNodeOutputAOV")
+        aov.aov_name = HAIR_AOV
+        aov.inputs["Value"].default_value = 1.0
     return material
 
 
-def _relative_tints(sockets, palette: dict) -> None:
-    base = srgb_to_linear(palette["base"])
-    for socket, key in (("Shadow Tint", "shadow"), ("Deep Shadow Tint", "deep_shadow")):
-        shade = srgb_to_linear(palette[key])
-        tint = tuple(min(s / b, 1.0) if b > 1e-4 else 0.0 for s, b in zip(shade, base, strict=True))
-        sockets[socket].default_value = (*tint, 1.0)
+def _own_color(nodes, links, traits: dict, look: dict, base, sockets, is_mmd: bool):
+    """The material's own lit color as MMD paints it: diffuse (+ ambient for MMD materials)
+    x texture, then the sphere map; also links the alpha. Returns the color output socket."""
+    diffuse = traits["color"]
+    if base is not None:
+        diffuse = (*base, 1.0)
+    elif is_mmd:
+        # MMD with a toon: ambient + diffuse x the default light (0.6), saturated.
+        diffuse = tuple(
+            min(a + 0.6 * d, 1.0) for a, d in zip(traits["ambient"], diffuse[:3], strict=False)
+        ) + (1.0,)
+    color = _mix_color(nodes, "MULTIPLY")
+    color.inputs[0].default_value = 1.0
+    color.inputs[6].default_value = diffuse
+    color.inputs[7].default_value = (1.0, 1.0, 1.0, 1.0)
+    alpha = traits["alpha"]
+    sockets["Alpha"].default_value = alpha
+    if traits["texture"] is not None and look["use_textures"]:
+        texture = nodes.new("ShaderNodeTexImage")
+        texture.image = traits["texture"]
+        links.new(texture.outputs["Color"], color.inputs[7])
+        alpha_mul = _math(nodes, "MULTIPLY", alpha)
+        links.new(texture.outputs["Alpha"], alpha_mul.inputs[0])
+        links.new(alpha_mul.outputs[0], sockets["Alpha"])
+    out = color.outputs[2]
+    sphere, mode = traits.get("sphere"), traits.get("sphere_mode", 0)
+    if sphere is not None and mode in (1, 2, 3) and look["use_textures"]:
+        sampled = nodes.new("ShaderNodeTexImage")
+        sampled.image = sphere
+        if mode == 3:  # a sub-texture through the first additional UV, multiplied
+            uv_map = nodes.new("ShaderNodeUVMap")
+            uv_map.uv_map = SUB_TEXTURE_UV
+            links.new(uv_map.outputs["UV"], sampled.inputs["Vector"])
+        else:  # sampled at the view-space normal, as MMD: gold trims come from add maps
+            geometry = nodes.new("ShaderNodeNewGeometry")
+            to_view = nodes.new("ShaderNodeVectorTransform")
+            to_view.vector_type = "NORMAL"
+            to_view.convert_from, to_view.convert_to = "WORLD", "CAMERA"
+            links.new(geometry.outputs["Normal"], to_view.inputs[0])
+            uv = _vmath(nodes, "MULTIPLY_ADD")
+            uv.inputs[1].default_value = (0.5, 0.5, 0.0)
+            uv.inputs[2].default_value = (0.5, 0.5, 0.0)
+            links.new(to_view.outputs[0], uv.inputs[0])
+            sampled.extension = "EXTEND"
+            links.new(uv.outputs["Vector"], sampled.inputs["Vector"])
+        with_sphere = _mix_color(nodes, "ADD" if mode == 2 else "MULTIPLY")
+        with_sphere.inputs[0].default_value = 1.0
+        with_sphere.clamp_result = True
+        links.new(out, with_sphere.inputs[6])
+        links.new(sampled.outputs["Color"], with_sphere.inputs[7])
+        out = with_sphere.outputs[2]
+    return out
+
+
+def _is_mmd(material: bpy.types.Material | None) -> bool:
+    """Whether the material carries MMD data (ours or mmd_tools'), so its ambient counts."""
+    if material is None:
+        return False
+    return material.get(MMD_KEY) is not None or _mmd_tools_fields(material) is not None
+
+
+def _derive_tone(nodes, links, own, rule: dict):
+    """One tone from the own color: tinted (multiplied or mixed, the rule's blend), then its
+    saturation and value scaled in HSV. Returns the color output socket."""
+    tinted = _mix_color(nodes, rule["blend"].upper())
+    tinted.inputs[0].default_value = rule["tint_strength"]
+    links.new(own, tinted.inputs[6])
+    tinted.inputs[7].default_value = (*srgb_to_linear(rule["tint"]), 1.0)
+    hsv = nodes.new("ShaderNodeHueSaturation")
+    hsv.inputs["Hue"].default_value = 0.5  # no hue turn: the tint did that
+    hsv.inputs["Saturation"].default_value = rule["saturation"]
+    hsv.inputs["Value"].default_value = rule["value"]
+    hsv.inputs["Fac"].default_value = 1.0
+    links.new(tinted.outputs[2], hsv.inputs["Color"])
+    return hsv.outputs["Color"]
+
+
+def _toon_ramp(nodes, links, image, sockets) -> None:
+    """MMD toon textures run bright (top) to dark (bottom): sampled at v = N·L * 0.5 + 0.5."""
+    light = nodes.new("ShaderNodeGroup")
+    light.node_tree = _key_light_group()
+    to_v = _math(nodes, "MULTIPLY_ADD")
+    to_v.inputs[1].default_value = 0.5
+    to_v.inputs[2].default_value = 0.5
+    links.new(light.outputs["Lambert"], to_v.inputs[0])
+    uv = nodes.new("ShaderNodeCombineXYZ")
+    uv.inputs[0].default_value = 0.5
+    links.new(to_v.outputs[0], uv.inputs[1])
+    ramp = nodes.new("ShaderNodeTexImage")
+    ramp.image = image
+    ramp.extension = "EXTEND"
+    links.new(uv.outputs[0], ramp.inputs["Vector"])
+    links.new(ramp.outputs["Color"], sockets["Ramp"])
+    sockets["Ramp Factor"].default_value = 1.0

@@ -150,3 +150,89 @@ def test_develop_bundle_uses_the_bundle_alpha():
     out = photography.develop_bundle(bundle, photo)
     np.testing.assert_allclose(out, photography.develop(image, alpha, photo))
     assert out[32, 49].mean() > image[32, 49].mean() + 0.1
+
+
+def test_old_palette_mix_files_load_as_recolor(tmp_path):
+    path = tmp_path / "old.json"
+    path.write_text('{"palette_mix": 0.7}', "utf-8")
+    assert looks.load_look(path)["recolor"] == 0.7
+    path.write_text('{"palette_mix": 0.7, "recolor": 0.2}', "utf-8")
+    with pytest.raises(looks.LookError, match="give 'recolor' only"):
+        looks.load_look(path)
+
+
+def test_colored_looks_keep_designs_and_recolor_looks_paint_the_palette():
+    for name in ("pastel", "vivid"):
+        assert looks.load_look(name)["recolor"] == 0.0
+    for name in ("storyboard", "lineart"):
+        assert looks.load_look(name)["recolor"] == 1.0
+
+
+@pytest.mark.parametrize("name", ["pastel", "vivid"])
+def test_colored_looks_carry_a_color_script(name):
+    base = looks.load_look(name)
+    assert {"day", "evening", "night"} <= set(base["variants"])
+    night = looks.load_look(f"{name}:night")
+    assert night["variant"] == "night" and night["name"] == name
+    assert night["background"] != base["background"]
+    assert looks.load_look(f"{name}:day")["background"] == base["background"]
+    # A variant changes only what it names: the rest stays the base look's.
+    assert night["bands"] == base["bands"] and night["palette"] == base["palette"]
+
+
+def test_unknown_variant_names_the_known_ones():
+    with pytest.raises(looks.LookError, match="no variant 'noon'.*day, evening, night"):
+        looks.load_look("pastel:noon")
+
+
+def test_variant_look_roundtrips(tmp_path):
+    night = looks.load_look("vivid:night")
+    assert looks.load_look(looks.save_look(night, tmp_path / "n.json")) == night
+
+
+def test_tone_rules_take_role_changes_over_the_look():
+    look = looks.validate_look(
+        {"shading": {"shadow": {"value": 0.5}, "roles": {"skin": {"shadow": {"tint": "#ff0000"}}}}}
+    )
+    skin, hair = looks.tone_rules(look, "skin"), looks.tone_rules(look, "hair")
+    assert skin["shadow"]["tint"] == "#ff0000" and skin["shadow"]["value"] == 0.5
+    assert hair["shadow"]["tint"] == "#ffffff" and hair["lit"] == look["shading"]["lit"]
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ({"materials": {"材質3": {"role": "hat"}}}, "'materials.材質3.role' must be one of"),
+        ({"materials": {"材質3": {"base": "teal"}}}, "'materials.材質3.base' must be a color"),
+        ({"materials": {"材質3": {"colour": "#000000"}}}, "unknown key 'materials.材質3.colour'"),
+        ({"shading": {"roles": {"face": {}}}}, "'shading.roles.face' is not a role"),
+        ({"shading": {"shadow": {"blend": "screen"}}}, "'shading.shadow.blend' must be one of"),
+        ({"variants": {"night": {"bands": {"thresholds": [2]}}}}, "'variants.night.bands"),
+        ({"variants": {"night": {"variants": {}}}}, "'variants.night.variants' cannot be set"),
+        ({"variants": {"late night": {}}}, "variant names are letters"),
+    ],
+)
+def test_bad_new_keys_name_the_field(data, expected):
+    with pytest.raises(looks.LookError, match=expected.replace(".", r"\.").replace("(", r"\(")):
+        looks.validate_look(data, "mine.json")
+
+
+def test_material_overrides_are_kept():
+    look = looks.validate_look({"materials": {"材質2": {"role": "hair", "base": "#33aacc"}}})
+    assert look["materials"]["材質2"] == {"role": "hair", "base": "#33aacc"}
+
+
+def test_split_variant_leaves_paths_alone():
+    assert looks.split_variant("pastel:night") == ("pastel", "night")
+    assert looks.split_variant("pastel") == ("pastel", "")
+    assert looks.split_variant("C:/looks/mine.json") == ("C:/looks/mine.json", "")
+
+
+def test_halo_takes_the_hair_color_with_own_color():
+    image, alpha = _disc()
+    image[alpha > 0] = (0.0, 0.5, 0.5)  # teal "hair"
+    white = photography.halo(image, alpha, 1.0, 0.06, (1.0, 1.0, 1.0))
+    own = photography.halo(image, alpha, 1.0, 0.06, (1.0, 1.0, 1.0), own_color=1.0)
+    ring = (32, 32 + 17)
+    assert own[ring][0] < white[ring][0] - 0.1  # less red: toward the teal
+    assert own[ring][1] > own[ring][0] + 0.05

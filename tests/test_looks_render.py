@@ -40,7 +40,9 @@ def _clusters(pixels: np.ndarray, share: float = 0.03) -> list[tuple[int, ...]]:
 
 def _flat_look(thresholds, **changes):
     look = copy.deepcopy(looks.load_look("vivid"))
-    look.update(palette_mix=1.0, use_textures=False, bands={"thresholds": thresholds})
+    look.update(recolor=1.0, use_textures=False, bands={"thresholds": thresholds})
+    look.update(honor_toon_textures=True, shading=copy.deepcopy(looks.DEFAULTS["shading"]))
+    look["face_shadow"]["shift"] = 0.0
     look["rim"]["strength"] = look["rim"]["hair_strength"] = 0.0
     look["specular"]["strength"] = 0.0
     look["line"]["enabled"] = False
@@ -103,7 +105,7 @@ def test_mmd_toon_texture_is_sampled_by_n_dot_l(scene, figure):
     ramp = bpy_image_two_tone()
     node = material.node_tree.nodes.new("ShaderNodeTexImage")
     node.name, node.image = "toon", ramp  # unlinked, as importers leave MMD toon textures
-    look = _flat_look([0.0], palette_mix=0.0)
+    look = _flat_look([0.0], recolor=0.0)
     apply.apply_look([head], look, scene)
     image, alpha = _srgb8(scene, look)
     image = image.astype(int)
@@ -307,7 +309,7 @@ def test_mmd_tools_materials_keep_their_texture_and_toon_ramp(scene, figure):
     head.material_slots[0].material = material
     traits = material_traits(material)
     assert traits["texture"] == base and traits["toon"] == toon_ramp
-    look = _flat_look([0.0], palette_mix=0.0, use_textures=True)
+    look = _flat_look([0.0], recolor=0.0, use_textures=True)
     apply.apply_look([head], look, scene)
     image, alpha = _srgb8(scene, look)
     colors = _clusters(image[alpha > 0.99], share=0.1)
