@@ -186,12 +186,13 @@ def apply_look(objects: list[bpy.types.Object], look: dict, scene: bpy.types.Sce
         categories = [
             role if m is not None else "other" for m, role in zip(originals, roles, strict=True)
         ]
-        widths = [look["line"]["category_widths"][c] for c in categories]
-        if outline.wants_outline(look, widths):
-            group = outline.width_group(obj, widths)
-            record["vertex_group"] = group.name if group is not None else ""
-            modifier = outline.add_outline(obj, look, height, outline_slots.get(mesh_key))
-            record["outline_slot"] = outline_slots.setdefault(mesh_key, modifier.material_offset)
+        lines = outline.slot_lines(originals, categories, look)
+        if outline.wants_outline(look, [width for width, _ in lines]):
+            outline.write_line_attributes(obj, lines)
+            modifier = outline.add_outline(obj, look, height, outline_slots.get(mesh_key), scene)
+            record["outline_slot"] = outline_slots.setdefault(
+                mesh_key, outline.modifier_slot(modifier)
+            )
             record["modifiers"] = [modifier.name]
         obj[APPLIED_KEY] = record
     _set_scene_look(scene, look)
@@ -210,6 +211,7 @@ def revert_look(objects: list[bpy.types.Object], scene: bpy.types.Scene | None) 
             modifier = obj.modifiers.get(name)
             if modifier is not None:
                 obj.modifiers.remove(modifier)
+        outline.remove_line_attributes(obj)
         group = obj.vertex_groups.get(record.get("vertex_group", ""))
         if group is not None:
             obj.vertex_groups.remove(group)

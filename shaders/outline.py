@@ -1,34 +1,90 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Outlines as an inverted hull.
+"""Outlines as an inverted hull, from the model's own MMD edge data.
 
-Why a hull and not Line Art / Freestyle: a Solidify modifier with flipped normals whose shell
-takes an emission-black material renders in EEVEE and Cycles alike, costs one extra mesh copy
-(no Grease Pencil object, no per-frame line computation, no Freestyle pass that Cycles and
-EEVEE handle differently), follows armature deformation for free, and gives inner lines where
-the surface folds (creases, overlapping limbs) as well as the silhouette.
+Why a hull and not Line Art / Freestyle: a copy of the surface pushed outward with flipped
+faces, in an emission material, renders in EEVEE and Cycles alike, follows armature
+deformation for free, and gives inner lines where the surface folds as well as the
+silhouette. MMD draws its edges the same way (the back faces of edge-flagged materials).
 
-How it shows: the shell's normals point inward, so the parts of the shell in front of the body
-face away from the camera and are made transparent (Geometry > Backfacing; EEVEE also culls
-them), while the parts behind the body face the camera and show only where they stick out past
-the silhouette.
+The hull is a Geometry Nodes modifier (group ``GROUP_NAME``, made once, versioned by name):
+- Which faces and how wide: per material slot, MMD's edge flag (0x10) and edge size when the
+  material carries MMD data and the look's ``line.use_model_edges`` is on, else the look's
+  ``line.category_widths``; times the per-vertex MMD edge scale (``mmd_edge_scale``) and a
+  vertex group ``OUTLINE_GROUP`` the user painted. Our code writes the per-slot part as mesh
+  attributes (``WIDTH_ATTR`` per vertex, ``FACE_ATTR`` per face, ``COLOR_ATTR`` per face corner).
+- Direction: the area-weighted normal averaged over all vertices at the same position (MMD
+  models split vertices at UV seams and hard edges; per-vertex normals tear the hull apart
+  there), so hard edges neither gap nor spike; zero-area faces weigh nothing.
+- Width: with ``line.screen_space`` (the default) the hull is ``line.width`` x the frame's
+  height wide in pixels, whatever the camera distance: the offset grows with the depth along
+  the active camera's view axis, and follows its lens, sensor and the render resolution (the
+  camera is read by the node tree every frame, the resolution and sensor fit by drivers).
+  Otherwise ``line.width`` is a fraction of the model's height in world units.
+- Poking through: each hull point is then moved away from the camera along its view ray,
+  which leaves its place in the image unchanged but puts it behind surfaces that lie closer
+  than a few line widths (skirts over legs, hair over the head), where a hull would otherwise
+  paint black patches over them.
 
-Width: the shell thickness is in world units (the look's ``line.width`` is a fraction of the
-model's height), so lines get thinner on screen as the camera moves away, like pen lines on a
-figure drawn smaller. Per-material widths: the look's ``line.category_widths`` (eyes get none
-by default) become a vertex group ``OUTLINE_GROUP`` scaling the hull (a mesh whose materials
-all have width 0 gets no hull); a group of that name the user painted is used as is.
+How it shows: the hull's faces point inward, so its parts in front of the body face away
+from the camera and are made transparent (Geometry > Backfacing; EEVEE also culls them),
+while the parts behind the body show only where they stick out past the silhouette.
 """
 
 from __future__ import annotations
 
 import bpy
+import numpy as np
 
+from . import traits
 from .looks import srgb_to_linear
 
 MODIFIER_NAME = "MMD2Anime Outline"
-OUTLINE_GROUP = "mmd2anime_outline"
+GROUP_NAME = "MMD2Anime Outline v1"
+OUTLINE_GROUP = "mmd2anime_outline"  # a vertex group the user paints to scale the width
 OUTLINE_OF_KEY = "mmd2anime_outline"  # ID property marking our outline materials
-MIN_WIDTH = 0.2
+EDGE_SCALE_ATTR = "mmd_edge_scale"
+WIDTH_ATTR = "mmd2anime_outline_width"
+FACE_ATTR = "mmd2anime_outline_face"
+COLOR_ATTR = "mmd2anime_outline_color"
+DEPTH_PUSH = 3.0  # line widths the hull moves back along the view ray
+MERGE_FRACTION = 1e-5  # of the model's height: vertices closer than this share a normal
+
+
+def mmd_edge(material: bpy.types.Material | None) -> dict | None:
+    """A material's MMD edge {"enabled", "color" (RGBA), "size"}, or None for a material
+    without MMD data (neither our importer's nor mmd_tools')."""
+    if material is None:
+        return None
+    if material.get(traits.MMD_KEY) is None and traits._mmd_tools_fields(material) is None:
+        return None
+    return traits.material_traits(material)["edge"]
+
+
+def slot_lines(
+    materials: list[bpy.types.Material | None], categories: list[str], look: dict
+) -> list[tuple[float, tuple[float, float, float, float]]]:
+    """(width factor, linear RGBA line color) per material slot, by the look's rules: MMD's
+    edge flag, size and color where the material has them (``line.use_model_edges``), else
+    the look's width for the slot's category and the look's color."""
+    line = look["line"]
+    look_color = (*srgb_to_linear(line["color"]), 1.0)
+    mix = line["edge_color_mix"]
+    lines = []
+    for material, category in zip(materials, categories, strict=True):
+        edge = mmd_edge(material) if line["use_model_edges"] else None
+        if edge is None:
+            lines.append((line["category_widths"][category], look_color))
+            continue
+        width = max(edge["size"], 0.0) if edge["enabled"] else 0.0
+        # MMD stores edge colors as sRGB-ish display values, like its other colors.
+        model = (*srgb_to_linear(_hex(edge["color"])), float(edge["color"][3]))
+        color = tuple(a + (b - a) * mix for a, b in zip(look_color, model, strict=True))
+        lines.append((width, color))
+    return lines
+
+
+def _hex(rgba) -> str:
+    return "#" + "".join(f"{round(min(max(c, 0.0), 1.0) * 255):02x}" for c in rgba[:3])
 
 
 def wants_outline(look: dict, slot_widths: list[float]) -> bool:
@@ -38,9 +94,9 @@ def wants_outline(look: dict, slot_widths: list[float]) -> bool:
 
 
 def outline_material(look: dict) -> bpy.types.Material:
-    """The look's outline material (one per look and line color)."""
-    color = look["line"]["color"]
-    name = f"MMD2Anime Outline [{look['name']} {color}]"
+    """The look's outline material: emits the hull's per-face line color, transparent where
+    the hull faces away from the camera or the MMD edge color is transparent."""
+    name = f"MMD2Anime Outline v1 [{look['name']}]"
     material = bpy.data.materials.get(name)
     if material is not None:
         return material
@@ -50,67 +106,307 @@ def outline_material(look: dict) -> bpy.types.Material:
     material.surface_render_method = "DITHERED"
     nodes, links = material.node_tree.nodes, material.node_tree.links
     nodes.clear()
+    attribute = nodes.new("ShaderNodeAttribute")
+    attribute.attribute_type, attribute.attribute_name = "GEOMETRY", COLOR_ATTR
     emission = nodes.new("ShaderNodeEmission")
-    emission.inputs["Color"].default_value = (*srgb_to_linear(color), 1.0)
+    links.new(attribute.outputs["Color"], emission.inputs["Color"])
     transparent = nodes.new("ShaderNodeBsdfTransparent")
     geometry = nodes.new("ShaderNodeNewGeometry")
+    # Fac 1 = transparent: backfacing, or (1 - edge alpha).
+    opacity = nodes.new("ShaderNodeMath")
+    opacity.operation = "MULTIPLY"
+    invert = nodes.new("ShaderNodeMath")
+    invert.operation = "SUBTRACT"
+    invert.inputs[0].default_value = 1.0
+    links.new(geometry.outputs["Backfacing"], invert.inputs[1])
+    links.new(invert.outputs[0], opacity.inputs[0])
+    links.new(attribute.outputs["Alpha"], opacity.inputs[1])
     mix = nodes.new("ShaderNodeMixShader")
-    links.new(geometry.outputs["Backfacing"], mix.inputs["Fac"])
-    links.new(emission.outputs[0], mix.inputs[1])
-    links.new(transparent.outputs[0], mix.inputs[2])
+    links.new(opacity.outputs[0], mix.inputs["Fac"])
+    links.new(transparent.outputs[0], mix.inputs[1])
+    links.new(emission.outputs[0], mix.inputs[2])
     output = nodes.new("ShaderNodeOutputMaterial")
     links.new(mix.outputs[0], output.inputs["Surface"])
     return material
 
 
-def width_group(obj: bpy.types.Object, slot_widths: list[float]) -> bpy.types.VertexGroup | None:
-    """A vertex group scaling the hull per material slot (a vertex takes the widest of its
-    faces), or None when every slot has full width or the user made their own group.
+def write_line_attributes(obj: bpy.types.Object, lines: list[tuple[float, tuple]]) -> None:
+    """Per-face lined flag and color, and per-vertex width (the widest of its lined faces)."""
+    mesh = obj.data
+    remove_line_attributes(obj)
+    n_faces, n_verts = len(mesh.polygons), len(mesh.vertices)
+    index = np.zeros(n_faces, np.int32)
+    mesh.polygons.foreach_get("material_index", index)
+    widths = np.array([w for w, _ in lines] or [0.0], np.float32)
+    colors = np.array([c for _, c in lines] or [(0.0, 0.0, 0.0, 1.0)], np.float32)
+    index = np.clip(index, 0, len(widths) - 1)
+    face_width = widths[index]
+    loop_totals = np.zeros(n_faces, np.int32)
+    mesh.polygons.foreach_get("loop_total", loop_totals)
+    loop_verts = np.zeros(len(mesh.loops), np.int32)
+    mesh.loops.foreach_get("vertex_index", loop_verts)
+    vertex_width = np.zeros(n_verts, np.float32)
+    np.maximum.at(vertex_width, loop_verts, np.repeat(face_width, loop_totals))
+    attributes = mesh.attributes
+    attributes.new(WIDTH_ATTR, "FLOAT", "POINT").data.foreach_set("value", vertex_width)
+    lined = (face_width > 0).astype(bool)
+    attributes.new(FACE_ATTR, "BOOLEAN", "FACE").data.foreach_set("value", lined)
+    # Per face corner: EEVEE reads corner colors (Cycles reads either).
+    corner_colors = np.repeat(colors[index], loop_totals, axis=0).ravel()
+    attributes.new(COLOR_ATTR, "FLOAT_COLOR", "CORNER").data.foreach_set("color", corner_colors)
 
-    A zero width inside a mesh that also has lined materials becomes MIN_WIDTH: a hull of zero
-    thickness lies on the surface, and Cycles then renders the surface as transparent as the
-    hull's front faces. A mesh whose slots all have zero width gets no hull (see wants_outline).
-    """
-    if all(w == 1.0 for w in slot_widths) or OUTLINE_GROUP in obj.vertex_groups:
-        return None
-    weights = [0.0] * len(obj.data.vertices)
-    for polygon in obj.data.polygons:
-        index = polygon.material_index
-        width = max(slot_widths[index] if index < len(slot_widths) else 1.0, MIN_WIDTH)
-        for vertex in polygon.vertices:
-            weights[vertex] = max(weights[vertex], width)
-    group = obj.vertex_groups.new(name=OUTLINE_GROUP)
-    by_weight: dict[float, list[int]] = {}
-    for vertex, weight in enumerate(weights):
-        by_weight.setdefault(weight, []).append(vertex)
-    for weight, vertices in by_weight.items():
-        group.add(vertices, weight, "REPLACE")
-    return group
+
+def remove_line_attributes(obj: bpy.types.Object) -> None:
+    """Remove the attributes write_line_attributes made (revert calls this)."""
+    attributes = obj.data.attributes
+    for name in (WIDTH_ATTR, FACE_ATTR, COLOR_ATTR):
+        attribute = attributes.get(name)
+        if attribute is not None:
+            attributes.remove(attribute)
 
 
 def add_outline(
-    obj: bpy.types.Object, look: dict, model_height: float, slot: int | None = None
+    obj: bpy.types.Object,
+    look: dict,
+    model_height: float,
+    slot: int | None = None,
+    scene: bpy.types.Scene | None = None,
 ) -> bpy.types.Modifier:
     """Append the outline slot (unless ``slot`` says where the shared mesh already has it) and
-    the hull modifier to a mesh object; returns the modifier (``material_offset`` = the slot).
+    the hull modifier to a mesh object; returns the modifier (see modifier_slot).
 
-    The caller records the slot index and modifier name so revert can remove both; a vertex
-    group from ``width_group`` (made before this call) scales the width per material.
+    write_line_attributes must have run on the mesh. The caller records the slot index and
+    modifier name so revert can remove both.
     """
     if slot is None:
         obj.data.materials.append(outline_material(look))
         slot = len(obj.data.materials) - 1
-    modifier = obj.modifiers.new(MODIFIER_NAME, "SOLIDIFY")
-    scale = max(obj.matrix_world.to_scale()) or 1.0
-    modifier.thickness = look["line"]["width"] * model_height / scale
-    modifier.offset = 1.0  # grow outward, along the normals
-    modifier.use_flip_normals = True
-    modifier.use_even_offset = True
-    modifier.use_rim = False
-    modifier.use_quality_normals = True
-    # Offsets beyond the last slot clamp to it: every shell face gets the outline material.
-    modifier.material_offset = slot
-    if OUTLINE_GROUP in obj.vertex_groups:
-        modifier.vertex_group = OUTLINE_GROUP
-        modifier.thickness_vertex_group = 0.0  # weight 0: no line at all
+    scene = scene or bpy.context.scene
+    line = look["line"]
+    modifier = obj.modifiers.new(MODIFIER_NAME, "NODES")
+    modifier.node_group = ensure_outline_group()
+    inputs = _input_ids(modifier.node_group)
+    modifier[inputs["Outline Slot"]] = slot
+    modifier[inputs["Merge Distance"]] = MERGE_FRACTION * model_height
+    modifier[inputs["Depth Push"]] = DEPTH_PUSH
+    if line["screen_space"]:
+        modifier[inputs["World Width"]] = 0.0
+        modifier[inputs["Frame Width"]] = line["width"]
+    else:
+        modifier[inputs["World Width"]] = line["width"] * model_height
+        modifier[inputs["Frame Width"]] = 0.0
+    _drive_frame_inputs(obj, modifier, inputs, scene)
     return modifier
+
+
+def modifier_slot(modifier: bpy.types.Modifier) -> int:
+    """The material slot a hull modifier made by add_outline draws its lines with."""
+    return int(modifier[_input_ids(modifier.node_group)["Outline Slot"]])
+
+
+def _drive_frame_inputs(obj, modifier, inputs: dict[str, str], scene) -> None:
+    """Drivers that keep the render resolution and sensor fit current in the node tree."""
+    ratio = modifier.driver_add(f'["{inputs["Frame Ratio"]}"]').driver
+    ratio.type = "SCRIPTED"
+    # Pixels of frame height per pixel of the side the sensor spans (AUTO: the larger side).
+    ratio.expression = "ry / (max(rx, ry) if fit == 0 else (rx if fit == 1 else ry))"
+    fit = modifier.driver_add(f'["{inputs["Sensor Height"]}"]').driver
+    fit.type = "SCRIPTED"
+    fit.expression = "fit == 2"
+    for driver in (ratio, fit):
+        for name, path in (
+            ("rx", "render.resolution_x"),
+            ("ry", "render.resolution_y"),
+            ("fit", "camera.data.sensor_fit"),
+        ):
+            variable = driver.variables.new()
+            variable.name, variable.type = name, "SINGLE_PROP"
+            variable.targets[0].id_type = "SCENE"
+            variable.targets[0].id = scene
+            variable.targets[0].data_path = path
+
+
+def _input_ids(group: bpy.types.NodeTree) -> dict[str, str]:
+    return {
+        item.name: item.identifier
+        for item in group.interface.items_tree
+        if item.item_type == "SOCKET" and item.in_out == "INPUT"
+    }
+
+
+def ensure_outline_group() -> bpy.types.NodeTree:
+    """The hull node group (made once per file; a new version gets a new name)."""
+    group = bpy.data.node_groups.get(GROUP_NAME)
+    if group is None:
+        group = _build_group()
+    return group
+
+
+class _Builder:
+    """Small helpers to wire a geometry node tree."""
+
+    def __init__(self, group: bpy.types.NodeTree) -> None:
+        self.nodes, self.links = group.nodes, group.links
+
+    def node(self, kind: str, **props):
+        node = self.nodes.new(kind)
+        for key, value in props.items():
+            setattr(node, key, value)
+        return node
+
+    def link(self, source, target) -> None:
+        self.links.new(source, target)
+
+    def math(self, operation: str, a, b=None):
+        node = self.node("ShaderNodeMath", operation=operation)
+        for socket, value in zip(node.inputs, (a, b), strict=False):
+            self._feed(socket, value)
+        return node.outputs[0]
+
+    def vmath(self, operation: str, a, b=None, output: int = 0):
+        node = self.node("ShaderNodeVectorMath", operation=operation)
+        for socket, value in zip(node.inputs, (a, b), strict=False):
+            self._feed(socket, value)
+        return node.outputs[output]
+
+    def scale(self, vector, factor):
+        node = self.node("ShaderNodeVectorMath", operation="SCALE")
+        self._feed(node.inputs[0], vector)
+        self._feed(node.inputs["Scale"], factor)
+        return node.outputs[0]
+
+    def _feed(self, socket, value) -> None:
+        if value is None:
+            return
+        if isinstance(value, bpy.types.NodeSocket):
+            self.link(value, socket)
+        else:
+            socket.default_value = value
+
+
+def _build_group() -> bpy.types.NodeTree:
+    group = bpy.data.node_groups.new(GROUP_NAME, "GeometryNodeTree")
+    interface = group.interface
+    interface.new_socket("Geometry", in_out="INPUT", socket_type="NodeSocketGeometry")
+    for name, kind, default in (
+        ("World Width", "NodeSocketFloat", 0.0),
+        ("Frame Width", "NodeSocketFloat", 0.004),
+        ("Frame Ratio", "NodeSocketFloat", 1.0),
+        ("Sensor Height", "NodeSocketBool", False),
+        ("Outline Slot", "NodeSocketInt", 0),
+        ("Merge Distance", "NodeSocketFloat", 1e-5),
+        ("Depth Push", "NodeSocketFloat", DEPTH_PUSH),
+    ):
+        socket = interface.new_socket(name, in_out="INPUT", socket_type=kind)
+        socket.default_value = default
+    interface.new_socket("Geometry", in_out="OUTPUT", socket_type="NodeSocketGeometry")
+    b = _Builder(group)
+    given = b.node("NodeGroupInput").outputs
+    out = b.node("NodeGroupOutput")
+    geometry = given["Geometry"]
+
+    # Averaged normals: area-weighted face normals, averaged over welded vertices.
+    face_normal = b.node("GeometryNodeFieldOnDomain", domain="FACE", data_type="FLOAT_VECTOR")
+    area = b.node("GeometryNodeInputMeshFaceArea").outputs[0]
+    b.link(b.scale(b.node("GeometryNodeInputNormal").outputs[0], area), face_normal.inputs[0])
+    merged = b.node("GeometryNodeMergeByDistance")
+    b.link(geometry, merged.inputs["Geometry"])
+    b.link(given["Merge Distance"], merged.inputs["Distance"])
+    position = b.node("GeometryNodeInputPosition").outputs[0]
+    nearest = b.node("GeometryNodeSampleNearest", domain="POINT")
+    b.link(merged.outputs[0], nearest.inputs["Geometry"])
+    b.link(position, nearest.inputs["Sample Position"])
+    sampled = b.node("GeometryNodeSampleIndex", data_type="FLOAT_VECTOR", domain="POINT")
+    b.link(merged.outputs[0], sampled.inputs["Geometry"])
+    b.link(face_normal.outputs[0], sampled.inputs["Value"])
+    b.link(nearest.outputs[0], sampled.inputs["Index"])
+    normal = sampled.outputs[0]
+
+    # World space: the object's and the active camera's transforms.
+    self_info = b.node("GeometryNodeObjectInfo")
+    b.link(b.node("GeometryNodeSelfObject").outputs[0], self_info.inputs["Object"])
+    to_world = self_info.outputs["Transform"]
+    camera = b.node("GeometryNodeInputActiveCamera").outputs[0]
+    camera_info = b.node("GeometryNodeObjectInfo")
+    b.link(camera, camera_info.inputs["Object"])
+    lens = b.node("GeometryNodeCameraInfo")
+    b.link(camera, lens.inputs["Camera"])
+    world_point = b.node("FunctionNodeTransformPoint")
+    b.link(position, world_point.inputs["Vector"])
+    b.link(to_world, world_point.inputs["Transform"])
+    world_normal = b.node("FunctionNodeTransformDirection")
+    b.link(normal, world_normal.inputs["Direction"])
+    b.link(to_world, world_normal.inputs["Transform"])
+    direction = b.vmath("NORMALIZE", world_normal.outputs[0])
+    forward = b.node("FunctionNodeTransformDirection")
+    forward.inputs["Direction"].default_value = (0.0, 0.0, -1.0)
+    b.link(camera_info.outputs["Transform"], forward.inputs["Transform"])
+    forward_unit = b.vmath("NORMALIZE", forward.outputs[0])
+    eye = camera_info.outputs["Location"]
+    depth = b.vmath("DOT_PRODUCT", b.vmath("SUBTRACT", world_point.outputs[0], eye),
+                    forward_unit, output=1)  # fmt: skip
+
+    # World units per frame height at this depth (perspective) or anywhere (orthographic).
+    sensor = b.node("ShaderNodeSeparateXYZ")
+    b.link(lens.outputs["Sensor"], sensor.inputs[0])
+    sensor_size = b.node("ShaderNodeMix", data_type="FLOAT")
+    b.link(given["Sensor Height"], sensor_size.inputs["Factor"])
+    b.link(sensor.outputs["X"], sensor_size.inputs["A"])
+    b.link(sensor.outputs["Y"], sensor_size.inputs["B"])
+    perspective = b.math(
+        "MULTIPLY", b.math("DIVIDE", sensor_size.outputs["Result"], lens.outputs["Focal Length"]),
+        b.math("MAXIMUM", depth, 0.0),
+    )  # fmt: skip
+    frame_size = b.node("GeometryNodeSwitch", input_type="FLOAT")
+    b.link(lens.outputs["Is Orthographic"], frame_size.inputs["Switch"])
+    b.link(perspective, frame_size.inputs["False"])
+    b.link(lens.outputs["Orthographic Scale"], frame_size.inputs["True"])
+    frame_height = b.math("MULTIPLY", frame_size.outputs[0], given["Frame Ratio"])
+
+    # Width: (world + frame width x frame height) x slot width x MMD edge scale x user group.
+    width = b.math("ADD", given["World Width"],
+                   b.math("MULTIPLY", given["Frame Width"], frame_height))  # fmt: skip
+    for name in (WIDTH_ATTR, EDGE_SCALE_ATTR, OUTLINE_GROUP):
+        factor = b.node("GeometryNodeInputNamedAttribute", data_type="FLOAT")
+        factor.inputs["Name"].default_value = name
+        present = b.node("GeometryNodeSwitch", input_type="FLOAT")
+        b.link(factor.outputs["Exists"], present.inputs["Switch"])
+        present.inputs["False"].default_value = 1.0
+        b.link(factor.outputs["Attribute"], present.inputs["True"])
+        width = b.math("MULTIPLY", width, present.outputs[0])
+
+    # Hull point: out along the normal, then back along the view ray, into object space.
+    pushed_out = b.vmath("ADD", world_point.outputs[0], b.scale(direction, width))
+    ray = b.node("GeometryNodeSwitch", input_type="VECTOR")
+    b.link(lens.outputs["Is Orthographic"], ray.inputs["Switch"])
+    b.link(b.vmath("NORMALIZE", b.vmath("SUBTRACT", pushed_out, eye)), ray.inputs["False"])
+    b.link(forward_unit, ray.inputs["True"])
+    back = b.scale(ray.outputs[0], b.math("MULTIPLY", width, given["Depth Push"]))
+    hull_world = b.vmath("ADD", pushed_out, back)
+    to_object = b.node("FunctionNodeInvertMatrix")
+    b.link(to_world, to_object.inputs["Matrix"])
+    hull_point = b.node("FunctionNodeTransformPoint")
+    b.link(hull_world, hull_point.inputs["Vector"])
+    b.link(to_object.outputs["Matrix"], hull_point.inputs["Transform"])
+
+    # The hull: lined faces only, flipped, moved, in the outline slot; joined to the surface.
+    lined = b.node("GeometryNodeInputNamedAttribute", data_type="BOOLEAN")
+    lined.inputs["Name"].default_value = FACE_ATTR
+    unlined = b.node("FunctionNodeBooleanMath", operation="NOT")
+    b.link(lined.outputs["Attribute"], unlined.inputs[0])
+    delete = b.node("GeometryNodeDeleteGeometry", domain="FACE")
+    b.link(geometry, delete.inputs["Geometry"])
+    b.link(unlined.outputs[0], delete.inputs["Selection"])
+    flip = b.node("GeometryNodeFlipFaces")
+    b.link(delete.outputs[0], flip.inputs["Mesh"])
+    moved = b.node("GeometryNodeSetPosition")
+    b.link(flip.outputs[0], moved.inputs["Geometry"])
+    b.link(hull_point.outputs[0], moved.inputs["Position"])
+    slot = b.node("GeometryNodeSetMaterialIndex")
+    b.link(moved.outputs[0], slot.inputs["Geometry"])
+    b.link(given["Outline Slot"], slot.inputs["Material Index"])
+    join = b.node("GeometryNodeJoinGeometry")
+    b.link(slot.outputs[0], join.inputs[0])
+    b.link(geometry, join.inputs[0])
+    b.link(join.outputs[0], out.inputs[0])
+    return group

@@ -219,7 +219,8 @@ def test_meshes_shared_between_objects_revert_cleanly(scene, figure):
     for name in ("vivid", "storyboard"):
         apply.apply_look(targets, looks.load_look(name), scene)
         assert len(head.data.materials) == 2  # one toon slot, one outline slot, not more
-        assert head.modifiers[0].material_offset == twin.modifiers[0].material_offset == 1
+        assert outline.modifier_slot(head.modifiers[0]) == 1
+        assert outline.modifier_slot(twin.modifiers[0]) == 1
     apply.revert_look(targets, scene)
     assert list(head.data.materials) == [original]
     assert not head.modifiers and not twin.modifiers
@@ -352,14 +353,13 @@ def test_line_width_per_material_inside_one_mesh(scene, figure):
         polygon.material_index = int(polygon.center.y < -0.38)
     look = looks.load_look("storyboard")
     apply.apply_look([head], look, scene)
-    group = head.vertex_groups["mmd2anime_outline"]
+    width = head.data.attributes[outline.WIDTH_ATTR].data
     front = [v.index for v in head.data.vertices if v.co.y < -0.41]
     back = [v.index for v in head.data.vertices if v.co.y > 0.0]
-    assert {round(group.weight(i), 3) for i in front} == {outline.MIN_WIDTH}
-    assert {group.weight(i) for i in back} == {1.0}
-    assert head.modifiers[0].vertex_group == group.name
+    assert {width[i].value for i in front} == {0.0}  # eye faces get no hull
+    assert {width[i].value for i in back} == {1.0}
     apply.revert_look([head], scene)
-    assert "mmd2anime_outline" not in head.vertex_groups and not head.modifiers
+    assert outline.WIDTH_ATTR not in head.data.attributes and not head.modifiers
 
 
 def test_bad_user_look_is_reported_with_its_file(scene, figure):
