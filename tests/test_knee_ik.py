@@ -136,3 +136,30 @@ def test_knee_limits_are_mmds_hinge(miku):
     assert limit.use_limit_x and not (limit.use_limit_y or limit.use_limit_z)
     assert limit.min_x == pytest.approx(MIN_BEND, abs=1e-6)
     assert limit.max_x == pytest.approx(math.pi, abs=1e-6)
+
+
+def _chain_model(limits) -> mm.Model:
+    """Two links and an IK bone; the second link tilted 30 degrees out of MMD's XY plane,
+    so none of its bone axes lies along MMD's Y or Z."""
+    ik_flags = mm.BONE_ROTATABLE | mm.BONE_VISIBLE | mm.BONE_ENABLED | mm.BONE_IK
+    upper = mm.Bone("上", position=(0.0, 10.0, 0.0), flags=0x1B, tail_bone=1)
+    lower = mm.Bone("下", position=(0.0, 6.0, 0.0), parent=0, flags=0x1B, tail_bone=2)
+    end = mm.Bone("先", position=(0.0, 6.0 - 3.5, 3.5 * math.tan(math.radians(30))), parent=1)
+    ik = mm.Bone("先ＩＫ", position=end.position, flags=ik_flags | mm.BONE_MOVABLE)
+    ik.ik_target, ik.ik_loops, ik.ik_links = 2, 40, [mm.IKLink(1, limits), mm.IKLink(0)]
+    return mm.Model(name="chain", bones=[upper, lower, end, ik])
+
+
+def test_a_limit_on_a_tilted_axis_still_holds(scene):
+    """MMD's limit about its Z axis lands on the nearest bone axis (as mmd_tools snaps it);
+    it used to be dropped when no bone axis was within 8 degrees of MMD's."""
+    from mmd2anime import armatures
+    from mmd2anime.mmd import blender_import
+
+    limit = math.radians(30)
+    armature = blender_import.import_model(_chain_model(((0.0, 0.0, -limit), (0.0, 0.0, 0.0))))
+    bones = armatures.bones_by_name_j(armature)
+    _pose(armature, {"先ＩＫ": (-4.0, 2.0, -1.0)})  # needs a bend far past the limit
+    angle, axis = _knee_rotation(bones["下"])
+    assert math.radians(5) < angle < limit + math.radians(0.5)
+    assert abs(axis[2]) > 0.999, f"turned about {axis}, not the bone's Z axis"
