@@ -47,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-temporal", action="store_true", help="no motion-vector blending")
     parser.add_argument("--demo", action="store_true", help="no scene: the built-in demo shot")
     parser.add_argument("--pose", default="standing", help="library pose of the --demo mannequin")
+    parser.add_argument(
+        "--character", help="--demo puppet: a built-in character (a preset name or seed:N)"
+    )
     parser.add_argument("--storyboard", action="store_true", help="also write a storyboard sheet")
     parser.add_argument("--paper", choices=["A4", "B4"], default="A4", help="storyboard paper")
     parser.add_argument(
@@ -54,6 +57,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--seed", type=int, default=0, help="--dataset random seed (default 0)")
     parser.add_argument("--model", help="--dataset puppet: a PMX/PMD file (default: the mannequin)")
+    parser.add_argument(
+        "--characters",
+        metavar="random|NAME,...",
+        help="--dataset puppets: a built-in character per sample, random or from these presets",
+    )
+    parser.add_argument(
+        "--samples", type=int, help="render samples (default: 4 for --dataset, at most 16 else)"
+    )
     parser.add_argument(
         "--motion",
         action="append",
@@ -108,15 +119,19 @@ def run(args: argparse.Namespace) -> dict:
     timings: dict[str, float] = {}
     written: list[str] = []
     if args.dataset is not None:
-        from .layout.dataset import model_puppet, motion_poses, write_dataset
+        from .layout.dataset import CharacterPuppets, model_puppet, motion_poses, write_dataset
 
         size = args.resolution or (256, 256)
         with _timed(timings, "dataset"):
             extra = {"engine": ENGINES[args.engine]} if args.engine else {}
             if args.model:
                 extra["build_puppet"] = model_puppet(args.model)
+            if args.characters:
+                extra["characters"] = CharacterPuppets(args.characters, args.seed)
             if args.motion:
                 extra["poses"] = motion_poses(args.motion, args.seed)
+            if args.samples:
+                extra["samples"] = args.samples
             manifest = write_dataset(
                 out, args.dataset, seed=args.seed, size=size, look=args.look, **extra
             )
@@ -132,7 +147,7 @@ def run(args: argparse.Namespace) -> dict:
             scene.render.resolution_x, scene.render.resolution_y = args.resolution or (512, 512)
             scene.render.resolution_percentage = 100
             scene.render.engine = ENGINES[args.engine or "cycles"]
-            build_demo_shot(scene, args.pose)
+            build_demo_shot(scene, args.pose, args.character)
         elif args.scene:
             _open_scene(args.scene)
         scene = bpy.context.scene
@@ -143,7 +158,9 @@ def run(args: argparse.Namespace) -> dict:
         if args.resolution:
             scene.render.resolution_x, scene.render.resolution_y = args.resolution
             scene.render.resolution_percentage = 100
-        if scene.render.engine == "CYCLES":
+        if args.samples:  # a final-quality render, e.g. a style pack's target
+            scene.cycles.samples = scene.eevee.taa_render_samples = args.samples
+        elif scene.render.engine == "CYCLES":
             scene.cycles.samples = min(scene.cycles.samples, 16)
     look = None
     if args.look:
@@ -180,6 +197,31 @@ def run(args: argparse.Namespace) -> dict:
     return {"written": written, "timings": timings, "frames": len(manifest["frames"])}
 
 
+def _check_characters(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """--character / --characters: known names (exit 2 listing them), with the right mode."""
+    if args.character and not args.demo:
+        parser.error("--character chooses the --demo puppet")
+    if args.characters and args.dataset is None:
+        parser.error("--characters chooses the puppets of --dataset")
+    if args.characters and args.model:
+        parser.error("--characters and --model both choose the puppet: pass one")
+    from .mmd.characters import PRESETS, SEED_PREFIX
+
+    names = [args.character] if args.character else []
+    if args.characters and args.characters != "random":
+        names += [n.strip() for n in args.characters.split(",")]
+    for name in names:
+        if name not in PRESETS and not name.startswith(SEED_PREFIX):
+            parser.error(
+                f"unknown character {name!r}; the presets: {', '.join(PRESETS)}"
+                + (" (or seed:N)" if args.character else " (or 'random')")
+            )
+        if name.startswith(SEED_PREFIX) and (
+            args.characters or not name[len(SEED_PREFIX) :].lstrip("-").isdigit()
+        ):
+            parser.error(f"{name!r}: seed:N takes an integer N, and only with --character")
+
+
 def main(argv: list[str]) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)  # exits with code 2 on bad arguments
@@ -187,6 +229,7 @@ def main(argv: list[str]) -> int:
         parser.error("--demo builds its own scene; do not pass a .blend as well")
     if (args.model or args.motion) and args.dataset is None:
         parser.error("--model and --motion choose the puppet and poses of --dataset")
+    _check_characters(parser, args)
     if args.style != "none":
         from .shot import resolve_style
 

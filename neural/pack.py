@@ -19,9 +19,18 @@ from pathlib import Path
 import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
+from torch import nn
 
 from . import inputs
 from .model import ARCH_VERSION, GENERATOR_ARCH, Generator, GeneratorConfig, build_generator
+from .model_v2 import ARCH_VERSION_V2, GeneratorV2, GeneratorV2Config
+
+# arch_version -> (config class, network class); a pack names its version, loading dispatches
+ARCHITECTURES: dict[int, tuple[type, type]] = {
+    ARCH_VERSION: (GeneratorConfig, Generator),
+    ARCH_VERSION_V2: (GeneratorV2Config, GeneratorV2),
+}
+NEWEST_VERSION = max(ARCHITECTURES)
 
 META_KEY = "mmd2anime"
 REQUIRED_KEYS = (
@@ -56,12 +65,21 @@ def input_description() -> dict:
     }
 
 
-def base_metadata(name: str, series: str, config: GeneratorConfig) -> dict:
+def arch_version_of(model_or_config: object) -> int:
+    """The architecture version of a generator or its config."""
+    config = getattr(model_or_config, "config", model_or_config)
+    for version, (config_class, _) in ARCHITECTURES.items():
+        if isinstance(config, config_class):
+            return version
+    raise TypeError(f"not a generator or generator config: {type(model_or_config).__name__}")
+
+
+def base_metadata(name: str, series: str, config: GeneratorConfig | GeneratorV2Config) -> dict:
     return {
         "name": name,
         "series": series,
         "architecture": GENERATOR_ARCH,
-        "arch_version": ARCH_VERSION,
+        "arch_version": arch_version_of(config),
         "config": config.to_dict(),
         "inputs": input_description(),
         "training": {"resolution": None, "steps": 0, "data": [], "terms": ""},
@@ -70,13 +88,13 @@ def base_metadata(name: str, series: str, config: GeneratorConfig) -> dict:
     }
 
 
-def save_pack(path: str | Path, model: Generator, meta: dict) -> Path:
+def save_pack(path: str | Path, model: nn.Module, meta: dict) -> Path:
     """Write ``model`` and ``meta`` (completed with architecture, config and inputs)."""
     path = Path(path)
     meta = {
         **meta,
         "architecture": GENERATOR_ARCH,
-        "arch_version": ARCH_VERSION,
+        "arch_version": arch_version_of(model),
         "config": model.config.to_dict(),
         "inputs": input_description(),
     }
@@ -106,12 +124,14 @@ def read_metadata(path: str | Path) -> dict:
     return meta
 
 
-def load_pack(path: str | Path, device: str | torch.device = "cpu") -> tuple[Generator, dict]:
-    """The generator (eval mode, on ``device``) and metadata of the pack at ``path``."""
+def load_pack(path: str | Path, device: str | torch.device = "cpu") -> tuple[nn.Module, dict]:
+    """The generator (eval mode, on ``device``) and metadata of the pack at ``path``: a v1
+    :class:`Generator` or a v2 :class:`GeneratorV2`, as its ``arch_version`` says."""
     path = Path(path)
     meta = read_metadata(path)
+    config_class, network_class = ARCHITECTURES[meta["arch_version"]]
     try:
-        config = GeneratorConfig.from_dict(meta["config"])
+        config = config_class.from_dict(meta["config"])
     except (TypeError, ValueError) as exc:
         raise StylePackError(path, f"bad generator config ({exc})") from None
     if config.in_channels != inputs.IN_CHANNELS:
@@ -124,7 +144,7 @@ def load_pack(path: str | Path, device: str | torch.device = "cpu") -> tuple[Gen
         tensors = load_file(str(path), device="cpu")
     except (SafetensorError, OSError, ValueError) as exc:
         raise StylePackError(path, f"unreadable tensors ({exc})") from None
-    model = Generator(config)
+    model = network_class(config)
     expected = model.state_dict()
     missing = sorted(set(expected) - set(tensors))
     extra = sorted(set(tensors) - set(expected))
@@ -194,12 +214,14 @@ def _validate_metadata(path: Path, meta: object) -> None:
     version = meta["arch_version"]
     if not isinstance(version, int) or version < 1:
         raise StylePackError(path, f"bad architecture version {version!r}")
-    if version > ARCH_VERSION:
+    if version > NEWEST_VERSION:
         raise StylePackError(
             path,
             f"architecture version {version} is newer than this mmd2anime supports "
-            f"({ARCH_VERSION}); update the extension",
+            f"({NEWEST_VERSION}); update the extension",
         )
+    if version not in ARCHITECTURES:
+        raise StylePackError(path, f"unknown architecture version {version!r}")
     if not isinstance(meta["initialized_only"], bool):
         raise StylePackError(path, "metadata 'initialized_only' must be true or false")
     if not isinstance(meta["config"], dict) or not isinstance(meta["inputs"], dict):

@@ -129,7 +129,7 @@ def test_other_architecture(saved):
 
 def test_newer_version(saved):
     path, _ = saved
-    _rewrite_meta(path, lambda m: m.update(arch_version=ARCH_VERSION + 1))
+    _rewrite_meta(path, lambda m: m.update(arch_version=pack.NEWEST_VERSION + 1))
     _expect(path, "newer than this mmd2anime supports")
 
 

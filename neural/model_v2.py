@@ -1,0 +1,176 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Generator v2: a layered, white-box painter that is crisp by construction.
+
+A small network sees the whole input at 1/4 resolution and predicts, at 1/8, smooth maps of
+coefficients; everything sharp is computed at full resolution from the render itself:
+
+- fills: per pixel, output color = sum_k A_k * basis_k, where the basis holds the input
+  color, coverage, a constant and ``bands`` learned cel masks (steep sigmoids of 1x1
+  projections of color, normal and depth at full resolution). The coefficients A are
+  upsampled bilinearly (smooth), the basis is not: an edge of the render stays an edge of
+  the fill, and a cel band edge is as hard as its sigmoid (guided-filter style).
+- lines: two 3x3 convolutions at full resolution on luminance, coverage, depth and normal
+  give a line logit (plus a low-resolution bias: where the style draws lines), alpha-blended
+  over the fills in a low-resolution line color.
+- photography: a low-resolution additive layer (bloom, diffusion, vignette are smooth).
+- a small full-resolution residual (tanh, scaled) for texture the basis cannot express.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from . import inputs
+
+ARCH_VERSION_V2 = 2
+LEAK = 0.1  # slope of the output clamp beyond [-1, 1] while training (as in v1)
+BASIS_FIXED = 5  # color (3), coverage, constant
+# full-res guide: the input's first channels, color (3), depth, normal (3), alpha: a view of
+# the input tensor, no copy
+GUIDE_CHANNELS = inputs.ALPHA + 1
+RESIDUAL_SCALE = 0.1
+
+
+@dataclass(frozen=True)
+class GeneratorV2Config:
+    in_channels: int = inputs.IN_CHANNELS
+    channels: int = 48  # low-resolution branch width
+    blocks: int = 4
+    bands: int = 4  # learned cel masks in the fill basis
+    line_channels: int = 8  # hidden width of the full-resolution line layer
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> GeneratorV2Config:
+        unknown = set(data) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise ValueError(f"unknown generator config keys {sorted(unknown)}")
+        values = {k: int(v) for k, v in data.items()}
+        if any(not 1 <= v <= 1024 for v in values.values()):
+            raise ValueError(f"generator config values must lie in 1..1024, got {values}")
+        return cls(**values)
+
+
+def _act() -> nn.Module:
+    return nn.LeakyReLU(0.2, inplace=True)
+
+
+class _Block(nn.Module):
+    """Inverted residual at 1/16 resolution, plus the frame's mean (global grading)."""
+
+    def __init__(self, channels: int):
+        super().__init__()
+        hidden = channels * 2
+        self.body = nn.Sequential(
+            nn.Conv2d(channels, hidden, 1),
+            _act(),
+            nn.Conv2d(hidden, hidden, 3, padding=1, groups=hidden),
+            _act(),
+            nn.Conv2d(hidden, channels, 1),
+        )
+        self.glob = nn.Conv2d(channels, channels, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.body(x) + self.glob(x.mean((2, 3), keepdim=True))
+
+
+class GeneratorV2(nn.Module):
+    arch_version = ARCH_VERSION_V2
+
+    def __init__(self, config: GeneratorV2Config | None = None):
+        super().__init__()
+        self.config = cfg = config or GeneratorV2Config()
+        c = cfg.channels
+        self.basis_size = BASIS_FIXED + cfg.bands
+        # heads at 1/8: fill coefficients (3 x basis; the constant's carry the photography's
+        # glow), line bias (1), line color (3)
+        self.head_channels = 3 * self.basis_size + 4
+        low_in = cfg.in_channels + 2  # + pixel coordinates (vignette, framing)
+        self.enc8 = nn.Sequential(nn.Conv2d(low_in, c, 3, 2, 1), _act())
+        self.enc16 = nn.Sequential(nn.Conv2d(c, c, 3, 2, 1), _act())
+        self.blocks = nn.Sequential(*[_Block(c) for _ in range(cfg.blocks)])
+        self.fuse = nn.Sequential(nn.Conv2d(2 * c, c, 3, padding=1), _act())
+        self.head = nn.Conv2d(c, self.head_channels, 1)
+        # full resolution: cel masks from color + geometry, lines and residual from the guide
+        self.bands = nn.Conv2d(GUIDE_CHANNELS, cfg.bands, 1)
+        self.line1 = nn.Conv2d(GUIDE_CHANNELS, cfg.line_channels, 3, padding=1)
+        self.line2 = nn.Conv2d(cfg.line_channels, 4, 3, padding=1)
+        self._init_identity()
+
+    def _init_identity(self) -> None:
+        """Start as the identity on color: A = I on the color basis, no lines, no glow."""
+        nn.init.zeros_(self.head.weight)
+        bias = torch.zeros(self.head_channels)
+        for ch in range(3):
+            bias[ch * self.basis_size + ch] = 1.0
+        bias[3 * self.basis_size] = -4.0  # line bias: almost no line
+        self.head.bias.data.copy_(bias)
+        nn.init.normal_(self.bands.weight, std=2.0)
+        nn.init.zeros_(self.line2.weight)
+        nn.init.zeros_(self.line2.bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """RGB in [-1, 1] (sRGB-encoded) for ``x`` (B, in_channels, H, W), any H and W."""
+        b, _, h, w = x.shape
+        low = self._low_resolution(x)  # (B, head, h/8, w/8)
+        up = F.interpolate(low, size=(h, w), mode="bilinear", align_corners=False)
+        n = self.basis_size
+        coeff = up[:, : 3 * n].reshape(b, 3, n, h, w)
+        line_bias = up[:, 3 * n : 3 * n + 1]
+        line_color = torch.tanh(up[:, 3 * n + 1 : 3 * n + 4])
+
+        guide = x[:, :GUIDE_CHANNELS]
+        color = x[:, inputs.COLOR]
+        alpha = x[:, inputs.ALPHA : inputs.ALPHA + 1]
+        bands = torch.sigmoid(_pointwise(self.bands, guide))
+        # sum_k A_k basis_k without stacking the basis into a new full-resolution tensor
+        fill = (coeff[:, :, :3] * color[:, None]).sum(2)
+        fill = fill + coeff[:, :, 3] * alpha + coeff[:, :, 4]
+        fill = fill + (coeff[:, :, BASIS_FIXED:] * bands[:, None]).sum(2)
+
+        line_out = self.line2(F.leaky_relu(self.line1(guide), 0.2))
+        line = torch.sigmoid(line_out[:, :1] + line_bias)
+        residual = RESIDUAL_SCALE * torch.tanh(line_out[:, 1:])
+        raw = fill + line * (line_color - fill) + residual
+        out = torch.clamp(raw, -1, 1)
+        if self.training:
+            out = out + LEAK * (raw - out)
+        return out
+
+    def _low_resolution(self, x: torch.Tensor) -> torch.Tensor:
+        b, _, h, w = x.shape
+        h4, w4 = max(1, -(-h // 4)), max(1, -(-w // 4))
+        small = F.adaptive_avg_pool2d(x, (h4, w4))
+        ys = torch.linspace(-1, 1, h4, device=x.device, dtype=x.dtype)
+        xs = torch.linspace(-1, 1, w4, device=x.device, dtype=x.dtype)
+        coords = torch.stack(torch.meshgrid(ys, xs, indexing="ij"))[None].expand(b, -1, -1, -1)
+        f8 = self.enc8(torch.cat([small, coords], 1))
+        f16 = self.blocks(self.enc16(f8))
+        f16 = F.interpolate(f16, size=f8.shape[-2:], mode="bilinear", align_corners=False)
+        return self.head(self.fuse(torch.cat([f16, f8], 1)))
+
+
+def _pointwise(conv: nn.Conv2d, x: torch.Tensor) -> torch.Tensor:
+    """A 1x1 convolution as one matrix product (CPU convolution kernels are slow with so
+    few channels at full resolution)."""
+    b, c, h, w = x.shape
+    weight = conv.weight.reshape(conv.out_channels, c)
+    out = torch.matmul(weight, x.reshape(b, c, h * w)) + conv.bias[None, :, None]
+    return out.reshape(b, conv.out_channels, h, w)
+
+
+def build_generator_v2(
+    config: GeneratorV2Config | None = None, seed: int | None = None
+) -> GeneratorV2:
+    """A v2 generator with deterministic initial weights when ``seed`` is given."""
+    if seed is None:
+        return GeneratorV2(config)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return GeneratorV2(config)

@@ -1,0 +1,206 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Train a style pack from paired data: the same frames as cheap layouts and as the
+final-quality target render (what the project renders itself, so both sides are ours).
+
+``python -m mmd2anime.neural.train_paired --pair LAYOUTS TARGETS [--pair ...] --out PACK
+--look NAME [--render-args "..."] [--size 256] [--steps N] [--batch 4] [--arch 2]``
+
+LAYOUTS holds dataset-mode bundles (``NNNNNN_bundle.npz``), TARGETS the same samples (same
+seed) rendered as the target (``NNNNNN_color.png``); samples pair by name. The pack's
+metadata names its target, ``{"look": NAME, "render_args": [...]}``: ``render.py SCENE
+--style none --look NAME <render_args...>`` renders the ground truth of any frame. The loss
+is L1 plus L1 on Sobel gradients (lines and hard band edges) in sRGB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..bundle import FrameBundle
+from . import data, inputs, losses
+from .model import GeneratorConfig, build_generator
+from .model_v2 import GeneratorV2Config, build_generator_v2
+from .pack import base_metadata, save_pack
+from .stylize import resolve_device
+
+TERMS = "Trained on frames rendered by mmd2anime itself (its own puppets and looks)."
+GRADIENT_WEIGHT = 1.0
+
+
+@dataclass
+class PairedOptions:
+    pairs: list[tuple[str, str]]
+    out: str
+    look: str
+    render_args: list[str] = field(default_factory=list)
+    size: int = 256
+    steps: int = 3000
+    batch: int = 4
+    lr: float = 2e-3
+    arch: int = 2
+    device: str = "cpu"
+    threads: int = 0
+    seed: int = 0
+    name: str | None = None
+    series: str | None = None
+    notes: str | None = None
+
+
+def load_pairs(pairs: list[tuple[str, str]]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Inputs (N, C, H, W) and targets (N, 3, H, W) in sRGB [-1, 1] of every pair of
+    folders, matched by sample name; targets are resized to their layout's size."""
+    xs, ys = [], []
+    for layouts, targets in pairs:
+        layouts, targets = Path(layouts), Path(targets)
+        bundles = sorted(layouts.glob("*_bundle.npz"))
+        if not bundles:
+            raise data.DataError(f"{layouts}: holds no *_bundle.npz layouts")
+        for path in bundles:
+            target = targets / path.name.replace("_bundle.npz", "_color.png")
+            if not target.is_file():
+                raise data.DataError(f"{target}: missing (the target of {path})")
+            try:
+                bundle = FrameBundle.load(path)
+            except ValueError as exc:
+                raise data.DataError(str(exc).splitlines()[0]) from None
+            x = inputs.build_inputs(bundle)
+            y = data.read_image(target).transpose(2, 0, 1) * 2 - 1
+            if y.shape[1:] != x.shape[1:]:
+                y = data.resize(torch.from_numpy(y)[None], *x.shape[1:])[0].numpy()
+            xs.append(torch.from_numpy(x))
+            ys.append(torch.from_numpy(np.ascontiguousarray(y, np.float32)))
+    size = xs[0].shape[1:]
+    xs = [data.resize(x[None], *size)[0] for x in xs]
+    ys = [data.resize(y[None], *size)[0] for y in ys]
+    return torch.stack(xs), torch.stack(ys)
+
+
+def paired_crops(
+    x: torch.Tensor, y: torch.Tensor, batch: int, size: int, rng: torch.Generator
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The same random square crop (50-100 % of the short side, so line widths vary in
+    pixels as they do across resolutions) of input and target, resized to ``size``, with a
+    random horizontal flip (normal x flips sign with the picture)."""
+    n, _, h, w = x.shape
+    short = min(h, w)
+    xs, ys = [], []
+    for i in torch.randint(n, (batch,), generator=rng).tolist():
+        side = max(8, int(short * (0.5 + 0.5 * torch.rand((), generator=rng).item())))
+        top = torch.randint(h - side + 1, (), generator=rng).item()
+        left = torch.randint(w - side + 1, (), generator=rng).item()
+        cx = data.resize(x[i : i + 1, :, top : top + side, left : left + side], size, size)
+        cy = data.resize(y[i : i + 1, :, top : top + side, left : left + side], size, size)
+        if torch.rand((), generator=rng).item() < 0.5:
+            cx, cy = cx.flip(-1), cy.flip(-1)
+            cx[:, inputs.GEOMETRY.start + 1] *= -1  # normal x
+        xs.append(cx)
+        ys.append(cy)
+    return torch.cat(xs), torch.cat(ys)
+
+
+def paired_loss(out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    grad = losses.sobel_magnitude(out) - losses.sobel_magnitude(target)
+    return F.l1_loss(out, target) + GRADIENT_WEIGHT * grad.abs().mean()
+
+
+def build(opts: PairedOptions) -> torch.nn.Module:
+    if opts.arch == 2:
+        return build_generator_v2(GeneratorV2Config(), seed=opts.seed)
+    if opts.arch == 1:
+        return build_generator(GeneratorConfig(), seed=opts.seed)
+    raise ValueError(f"--arch {opts.arch}: 1 or 2")
+
+
+def train_paired(opts: PairedOptions, command: str = "") -> int:
+    device = resolve_device(opts.device)
+    if device.type == "cpu":
+        torch.set_num_threads(opts.threads or max(1, os.cpu_count() or 1))
+    torch.manual_seed(opts.seed)
+    try:
+        x_all, y_all = load_pairs(opts.pairs)
+        model = build(opts).to(device).train()
+    except (data.DataError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    rng = torch.Generator().manual_seed(opts.seed)
+    optimizer = torch.optim.Adam(model.parameters(), opts.lr)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, opts.lr, total_steps=opts.steps)
+    start, last_print, loss = time.perf_counter(), 0.0, torch.zeros(())
+    for step in range(1, opts.steps + 1):
+        x, y = paired_crops(x_all, y_all, opts.batch, opts.size, rng)
+        loss = paired_loss(model(x.to(device)), y.to(device))
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        schedule.step()
+        now = time.perf_counter()
+        if now - last_print > 10 or step == opts.steps:
+            last_print = now
+            rate = step / (now - start)
+            print(
+                f"step {step}/{opts.steps} loss {loss.item():.4f} | {rate:.2f} steps/s",
+                file=sys.stderr,
+                flush=True,
+            )
+    seconds = time.perf_counter() - start
+    name = opts.name or Path(opts.out).stem
+    meta = base_metadata(name, opts.series or name, model.config)
+    meta["target"] = {"look": opts.look, "render_args": list(opts.render_args)}
+    meta["training"] = {
+        "kind": "paired",
+        "resolution": opts.size,
+        "steps": opts.steps,
+        "seconds": round(seconds, 1),
+        "samples": len(x_all),
+        "data": [{"layouts": str(a), "targets": str(b)} for a, b in opts.pairs],
+        "terms": TERMS,
+        "final_loss": round(loss.item(), 5),
+        "options": asdict(opts),
+        "command": command,
+        "notes": opts.notes,
+    }
+    meta["initialized_only"] = False
+    pack = save_pack(opts.out, model.cpu().eval(), meta)
+    print(f"wrote {pack} ({opts.steps} steps, {seconds:.1f} s)", file=sys.stderr)
+    return 0
+
+
+def parse_args(argv: list[str]) -> PairedOptions:
+    p = argparse.ArgumentParser(prog="python -m mmd2anime.neural.train_paired", description=__doc__)
+    p.add_argument(
+        "--pair", nargs=2, action="append", required=True, metavar=("LAYOUTS", "TARGETS")
+    )
+    p.add_argument("--out", required=True, help="the style pack to write (.safetensors)")
+    p.add_argument("--look", required=True, help="the target's look (pack metadata)")
+    p.add_argument("--render-args", default="", help="the target's extra render.py options")
+    defaults = PairedOptions(pairs=[], out="", look="")
+    for name in ("size", "steps", "batch", "lr", "arch", "device", "threads", "seed"):
+        value = getattr(defaults, name)
+        p.add_argument(f"--{name}", type=type(value), default=value)
+    for name in ("name", "series", "notes"):
+        p.add_argument(f"--{name}")
+    args = vars(p.parse_args(argv))
+    args["pairs"] = [tuple(pair) for pair in args.pop("pair")]
+    args["render_args"] = shlex.split(args["render_args"])
+    return PairedOptions(**args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    opts = parse_args(argv)
+    command = shlex.join(["python", "-m", "mmd2anime.neural.train_paired", *argv])
+    return train_paired(opts, command)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

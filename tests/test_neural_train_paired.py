@@ -1,0 +1,49 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Paired training: layouts and their target renders, matched by sample name."""
+
+import cv2
+import numpy as np
+import pytest
+
+from mmd2anime.bundle import FrameBundle
+from mmd2anime.neural import inputs, synthetic
+from mmd2anime.neural.pack import load_pack
+from mmd2anime.neural.train_paired import main
+
+
+def _pairs(tmp_path, count=4, size=32):
+    layouts, targets = tmp_path / "layouts", tmp_path / "targets"
+    targets.mkdir()
+    for path in synthetic.layout_folder(layouts, count, size):
+        bundle = FrameBundle.load(path)
+        # the "target look": the layout's color inverted, a learnable map
+        srgb = inputs.linear_to_srgb(bundle.color)
+        target = np.round((1 - srgb) * 255).astype(np.uint8)[..., ::-1]
+        cv2.imwrite(str(targets / path.name.replace("_bundle.npz", "_color.png")), target)
+    return layouts, targets
+
+
+@pytest.mark.parametrize("arch", ["2", "1"])
+def test_few_steps_write_a_pack_naming_its_target_and_command(tmp_path, arch):
+    layouts, targets = _pairs(tmp_path)
+    out = tmp_path / "pack.safetensors"
+    argv = ["--pair", str(layouts), str(targets), "--out", str(out), "--look", "pastel",
+            "--render-args", "--samples 64", "--steps", "3", "--size", "32", "--batch", "2",
+            "--threads", "1", "--arch", arch]  # fmt: skip
+    assert main(argv) == 0
+    model, meta = load_pack(out)
+    assert meta["arch_version"] == int(arch) and meta["initialized_only"] is False
+    assert meta["target"] == {"look": "pastel", "render_args": ["--samples", "64"]}
+    assert "train_paired" in meta["training"]["command"]
+    assert "--look pastel" in meta["training"]["command"]
+    assert meta["training"]["samples"] == 4 and meta["training"]["kind"] == "paired"
+
+
+def test_missing_target_is_named(tmp_path, capsys):
+    layouts, targets = _pairs(tmp_path)
+    (targets / "000002_color.png").unlink()
+    out = tmp_path / "pack.safetensors"
+    argv = ["--pair", str(layouts), str(targets), "--out", str(out), "--look", "pastel"]
+    assert main(argv) == 2
+    assert "000002_color.png: missing" in capsys.readouterr().err
+    assert not out.exists()
