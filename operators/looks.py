@@ -9,9 +9,19 @@ _enum_items: list[tuple[str, str, str]] = []  # Blender needs the strings kept a
 
 
 def _look_items(_self, _context):
+    """Every look and each of its color-script variants ("pastel", "pastel:night", ...)."""
     _enum_items.clear()
-    for name in looks.list_looks(apply.user_looks_dir()):
+    user_dir = apply.user_looks_dir()
+    for name in looks.list_looks(user_dir):
         _enum_items.append((name, name.capitalize(), f"Apply the '{name}' look"))
+        try:
+            variants = looks.load_look(name, user_dir)["variants"]
+        except looks.LookError:
+            continue  # a broken file is reported when it is applied
+        for variant in variants:
+            label = f"{name.capitalize()} · {variant.capitalize()}"
+            tip = f"Apply the '{name}' look as its '{variant}' variant"
+            _enum_items.append((f"{name}:{variant}", label, tip))
     return _enum_items or [("NONE", "None", "No looks found")]
 
 
@@ -78,4 +88,57 @@ class MMD2ANIME_OT_update_look_light(bpy.types.Operator):
         return {"FINISHED"}
 
 
-CLASSES = (MMD2ANIME_OT_apply_look, MMD2ANIME_OT_revert_look, MMD2ANIME_OT_update_look_light)
+_ROLE_ITEMS = [("AUTO", "Automatic", "The role found from the material's name, texture, color "
+                                       "and bones")] + [
+    (role.upper(), role.capitalize(), f"Shade this material as {role}") for role in looks.CATEGORIES
+]  # fmt: skip
+
+
+class MMD2ANIME_OT_set_material_role(bpy.types.Operator):
+    """Choose how looks shade this material (skin, hair, eyes, clothes, other)"""
+
+    bl_idname = "mmd2anime.set_material_role"
+    bl_label = "Material Role"
+    bl_options = {"REGISTER", "UNDO"}
+
+    material: bpy.props.StringProperty(name="Material")
+    role: bpy.props.EnumProperty(name="Role", items=_ROLE_ITEMS)
+
+    def invoke(self, context, event):
+        return context.window_manager.invoke_props_dialog(self)
+
+    def draw(self, context):
+        self.layout.label(text=self.material)
+        self.layout.prop(self, "role", expand=True)
+
+    def execute(self, context):
+        material = bpy.data.materials.get(self.material)
+        if material is None:
+            self.report({"ERROR"}, f"No material named '{self.material}'")
+            return {"CANCELLED"}
+        apply.set_material_role(material, None if self.role == "AUTO" else self.role.lower())
+        # Models wearing a look show the new role at once.
+        users = [
+            o for o in context.scene.objects
+            if o.type == "MESH" and any(apply.original_material(s.material) == material
+                                        for s in o.material_slots)
+        ]  # fmt: skip
+        worn = {apply.applied_look_name(o) for o in users} - {None}
+        for name in worn:
+            try:
+                look = looks.load_look(name, apply.user_looks_dir())
+            except looks.LookError as exc:
+                self.report({"ERROR"}, str(exc))
+                return {"CANCELLED"}
+            wearing = [o for o in context.scene.objects if apply.applied_look_name(o) == name]
+            apply.apply_look(wearing, look, context.scene)
+        self.report({"INFO"}, f"'{material.name}' is shaded as {self.role.lower()}")
+        return {"FINISHED"}
+
+
+CLASSES = (
+    MMD2ANIME_OT_apply_look,
+    MMD2ANIME_OT_revert_look,
+    MMD2ANIME_OT_update_look_light,
+    MMD2ANIME_OT_set_material_role,
+)

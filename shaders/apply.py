@@ -67,7 +67,7 @@ def _model_height(objects: list[bpy.types.Object]) -> float:
     return (max(zs) - min(zs)) or 1.0 if zs else 1.0
 
 
-def _original(material: bpy.types.Material | None) -> bpy.types.Material | None:
+def original_material(material: bpy.types.Material | None) -> bpy.types.Material | None:
     """The user's material behind a slot: itself, or the one a toon copy was made from."""
     if material is None:
         return None
@@ -75,7 +75,7 @@ def _original(material: bpy.types.Material | None) -> bpy.types.Material | None:
     return source if isinstance(source, bpy.types.Material) else material
 
 
-def _is_outline(material: bpy.types.Material | None) -> bool:
+def is_outline(material: bpy.types.Material | None) -> bool:
     return material is not None and material.get(outline.OUTLINE_OF_KEY) is not None
 
 
@@ -133,13 +133,16 @@ def classify_material(material: bpy.types.Material | None, bone_shares: dict) ->
     return classify_role(material.name, bone_shares, textures, traits["color"])
 
 
-def material_roles(obj: bpy.types.Object, look: dict | None = None) -> list[tuple[str, str]]:
-    """(role, where it came from: 'user', 'look' or 'auto') per material slot of ``obj``."""
-    shares = material_bone_shares(obj)
+def material_roles(
+    obj: bpy.types.Object, look: dict | None = None, shares: list[dict] | None = None
+) -> list[tuple[str, str]]:
+    """(role, where it came from: 'user', 'look' or 'auto') per material slot of ``obj``;
+    ``shares`` (material_bone_shares, which reads every vertex) may come from a cache."""
+    shares = material_bone_shares(obj) if shares is None else shares
     overrides = look["materials"] if look is not None else {}
     roles = []
     for index, slot in enumerate(obj.material_slots):
-        material = _original(slot.material)
+        material = original_material(slot.material)
         chosen = material.get(ROLE_KEY) if material is not None else None
         if chosen:
             roles.append((str(chosen), "user"))
@@ -148,6 +151,24 @@ def material_roles(obj: bpy.types.Object, look: dict | None = None) -> list[tupl
         else:
             roles.append((classify_material(material, shares[index]), "auto"))
     return roles
+
+
+def set_material_role(material: bpy.types.Material, role: str | None) -> None:
+    """The user's role for a material (stored on it, saved with the .blend); None: automatic."""
+    if role is None:
+        if ROLE_KEY in material:
+            del material[ROLE_KEY]
+    else:
+        material[ROLE_KEY] = role
+
+
+def applied_look_name(obj: bpy.types.Object) -> str | None:
+    """'NAME' or 'NAME:VARIANT' of the look an object wears, or None."""
+    record = obj.get(APPLIED_KEY)
+    if record is None:
+        return None
+    variant = str(record.get("variant", ""))
+    return str(record["look"]) + (f":{variant}" if variant else "")
 
 
 def apply_look(objects: list[bpy.types.Object], look: dict, scene: bpy.types.Scene) -> int:
@@ -160,7 +181,7 @@ def apply_look(objects: list[bpy.types.Object], look: dict, scene: bpy.types.Sce
     outline_slots: dict[int, int] = {}  # mesh pointer -> its outline slot (meshes can be shared)
     for obj in objects:
         roles = [role for role, _ in material_roles(obj, look)]
-        originals = [_original(slot.material) for slot in obj.material_slots]
+        originals = [original_material(slot.material) for slot in obj.material_slots]
         mesh_key = obj.data.as_pointer()
         if mesh_key in outline_slots:
             originals = originals[: outline_slots[mesh_key]]
@@ -218,7 +239,7 @@ def revert_look(objects: list[bpy.types.Object], scene: bpy.types.Scene | None) 
         slot_index = record["outline_slot"]
         materials = obj.data.materials
         # Another object sharing this mesh may have removed the slot already.
-        if 0 <= slot_index < len(materials) and _is_outline(materials[slot_index]):
+        if 0 <= slot_index < len(materials) and is_outline(materials[slot_index]):
             dropped.add(materials[slot_index])
             materials.pop(index=slot_index)
         originals = record["materials"]

@@ -53,19 +53,20 @@ def separation(
 ) -> dict[str, float]:
     """How the figure stands off its background, against the look's background color.
 
-    - ``rim``: share of the pixels just inside the silhouette (``ring_px`` wide) at least
-      ΔE 20 from the background: the figure's outline reads, whether by ink or by fill;
+    - ``rim``: share of the silhouette's edge pixels with a pixel at least ΔE 20 from the
+      background within ``ring_px`` inside: the outline reads, whether by ink or by fill;
     - ``fill``: median ΔE of all figure pixels from the background;
     - ``luminance``: |mean L of the figure - L of the background| (Lab L, 0..100)."""
     figure = (alpha > 0.5).astype(np.uint8)
-    inner = cv2.erode(figure, np.ones((2 * ring_px + 1,) * 2, np.uint8))
-    ring = (figure > 0) & (inner == 0)
+    edge = (figure > 0) & (cv2.erode(figure, np.ones((3, 3), np.uint8)) == 0)
     lab = to_lab(look8)
     back = to_lab(np.array([[background8]], np.uint8))[0, 0]
     distance = np.linalg.norm(lab - back, axis=-1)
     inside = figure > 0
+    marked = ((distance >= 20.0) & inside).astype(np.uint8)
+    near = cv2.dilate(marked, np.ones((2 * ring_px + 1,) * 2, np.uint8)) > 0
     return {
-        "rim": float((distance[ring] >= 20.0).mean()) if ring.any() else 0.0,
+        "rim": float(near[edge].mean()) if edge.any() else 0.0,
         "fill": float(np.median(distance[inside])) if inside.any() else 0.0,
         "luminance": float(abs(lab[..., 0][inside].mean() - back[0])) if inside.any() else 0.0,
     }
