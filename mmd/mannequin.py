@@ -272,7 +272,8 @@ def build_mannequin() -> Model:
             offset += len(pos)
             count += len(faces) * 3
         ambient = tuple(c * 0.5 for c in color[:3])
-        materials.append(Material(name, name_e, color, ambient=ambient, flags=0x10,
+        edge = 0x10 if name_e != "eyes" else 0  # MMD edge flag: outlines, not on the eyes
+        materials.append(Material(name, name_e, color, ambient=ambient, flags=edge,
                                   index_count=count))  # fmt: skip
     model = Model(name="マネキン", name_e="Mannequin", comment="mmd2anime built-in mannequin")
     model.positions = np.concatenate(arrays["pos"]).astype(np.float32)
