@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""A ready shot of the built-in mannequin: pose, key light, and a camera that frames it."""
+"""A ready shot of the built-in mannequin (or a character): pose, key light, framing camera."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import bpy
 import numpy as np
 from mathutils import Vector
 
-from .mmd import blender_import, pose_library
+from .mmd import blender_characters, blender_import, pose_library
 from .mmd.mannequin import mannequin_model
 
 
@@ -67,11 +67,17 @@ def add_key_light(scene: bpy.types.Scene, name: str = "Key Light") -> bpy.types.
     return light
 
 
-def build_demo_shot(scene: bpy.types.Scene, pose: str = "standing") -> bpy.types.Object:
-    """Mannequin in a library pose, lit and framed; returns the armature."""
-    armature = blender_import.import_model(mannequin_model(), collection=scene.collection)
+def build_demo_shot(
+    scene: bpy.types.Scene, pose: str = "standing", character: str | None = None
+) -> bpy.types.Object:
+    """The mannequin (or ``character``: a preset name or ``seed:N``) in a library pose, lit
+    and framed; returns the armature. KeyError names the presets for an unknown name."""
+    if character is None:
+        armature = blender_import.import_model(mannequin_model(), collection=scene.collection)
+    else:
+        armature = blender_characters.add_character(character, collection=scene.collection)
     if pose != "rest":
-        blender_import.apply_pose(armature, pose_library.get_pose(pose))
+        blender_characters.apply_library_pose(armature, pose_library.get_pose(pose))
     add_key_light(scene)
     if scene.world is None:
         scene.world = bpy.data.worlds.new("World")

@@ -44,7 +44,7 @@ def _default_puppet() -> BuildPuppet:
 
 def _default_poses() -> ApplyPose | None:
     try:
-        from ..mmd.blender_import import apply_pose
+        from ..mmd.blender_characters import apply_library_pose
         from ..mmd.pose_library import POSES, get_pose
     except ImportError:
         return None
@@ -52,7 +52,8 @@ def _default_poses() -> ApplyPose | None:
     library = [get_pose(name) for name in names]
 
     def pose(armature: bpy.types.Object, index: int) -> dict:
-        apply_pose(armature, library[index % len(library)])
+        # at the puppet's size: a built-in character's legs may be shorter than the mannequin's
+        apply_library_pose(armature, library[index % len(library)])
         return {"library": names[index % len(names)]}
 
     return pose
@@ -87,6 +88,7 @@ def motion_poses(paths: Sequence[str | Path], seed: int = 0) -> ApplyPose:
             raise LayoutError(f"{path}: not a VMD motion with bone keyframes")
         motions.append((Path(path).name, motion))
     keyed: list[tuple[str, dict, int, int]] = []
+    keyed_on: list[str] = []  # the armature the motions are keyed on (puppets may change)
 
     def key_all(armature: bpy.types.Object) -> None:
         owners = [armature] + [
@@ -103,9 +105,10 @@ def motion_poses(paths: Sequence[str | Path], seed: int = 0) -> ApplyPose:
             keyed.append((name, actions, min(frames), max(frames)))
 
     def pose(armature: bpy.types.Object, index: int) -> dict:
-        if index == 0:  # a new run: a new puppet
+        if index == 0 or keyed_on != [armature.name]:  # a new run or a new puppet
             keyed.clear()
             key_all(armature)
+            keyed_on[:] = [armature.name]
         rng = random.Random(f"{seed}:{index}")
         name, actions, first, last = rng.choice(keyed)
         # Channels the chosen motion does not key would keep the last motion's values.
@@ -120,6 +123,55 @@ def motion_poses(paths: Sequence[str | Path], seed: int = 0) -> ApplyPose:
         return {"motion": name, "frame": frame}
 
     return pose
+
+
+class CharacterPuppets:
+    """Built-in characters for write_dataset, one drawn per sample from the seed and the
+    sample index: ``"random"`` (a new random character each sample) or preset names."""
+
+    def __init__(self, spec: str, seed: int = 0) -> None:
+        from ..mmd.characters import PRESETS
+
+        self.seed = seed
+        self.names = None if spec == "random" else [n.strip() for n in spec.split(",")]
+        unknown = [n for n in self.names or () if n not in PRESETS]
+        if unknown or self.names == []:
+            raise LayoutError(f"unknown character {', '.join(unknown) or spec!r}: use 'random' "
+                              f"or names from {', '.join(PRESETS)}")  # fmt: skip
+
+    def params(self, index: int):
+        from ..mmd.characters import PRESETS, random_params
+
+        if self.names is None:
+            return random_params(f"{self.seed}:{index}")
+        return PRESETS[random.Random(f"{self.seed}:{index}").choice(self.names)]
+
+    def build(self, params) -> bpy.types.Object:
+        from ..mmd.blender_characters import add_character
+
+        return add_character(params, collection=bpy.context.scene.collection)
+
+
+def _skinned(scene: bpy.types.Scene, armature: bpy.types.Object) -> list[bpy.types.Object]:
+    return [
+        o
+        for o in scene.objects
+        if any(m.type == "ARMATURE" and m.object == armature for m in o.modifiers)
+    ]
+
+
+def _remove_puppet(armature: bpy.types.Object, meshes: list[bpy.types.Object]) -> None:
+    """Remove a puppet and its data now (a run of random characters would pile them up)."""
+    for mesh in meshes:
+        data, materials = mesh.data, [m for m in mesh.data.materials if m is not None]
+        bpy.data.objects.remove(mesh)
+        bpy.data.meshes.remove(data)
+        for material in materials:
+            if not material.users:
+                bpy.data.materials.remove(material)
+    data = armature.data
+    bpy.data.objects.remove(armature)
+    bpy.data.armatures.remove(data)
 
 
 def _figure_bounds(armature: bpy.types.Object) -> tuple[Vector, float]:
@@ -197,6 +249,7 @@ def write_dataset(
     engine: str = "CYCLES",
     samples: int = 4,
     look: str | None = None,
+    characters: CharacterPuppets | None = None,
 ) -> dict:
     """Render ``count`` random samples into ``out_dir``; returns the manifest.
 
@@ -206,6 +259,8 @@ def write_dataset(
     ``look`` (a look name or .json path) renders the puppet in that toon look, its color
     developed by the look's photography pass; the random draws stay the same, so one seed
     gives the same poses and cameras plainly and in any look (paired data).
+    ``characters`` (instead of ``build_puppet``) draws a built-in character per sample,
+    recorded in the manifest with its parameters.
     """
     if count < 1:
         raise LayoutError(f"dataset size must be at least 1, got {count}")
@@ -236,12 +291,10 @@ def write_dataset(
         for obj in (camera, sun):
             scene.collection.objects.link(obj)
         scene.camera = camera
-        armature = build_puppet()
-        meshes = [
-            o
-            for o in scene.objects
-            if any(m.type == "ARMATURE" and m.object == armature for m in o.modifiers)
-        ]
+        armature, cast = None, None
+        if characters is None:
+            armature = build_puppet()
+            meshes = _skinned(scene, armature)
         material = bpy.data.materials.new(SCENE_NAME)
         # A posed still has no neighbouring frames to move from: no motion pass (24 samples
         # at 256², Cycles, 4 samples: 1.48 s without it, 1.68 s with it). A sample from a
@@ -249,15 +302,25 @@ def write_dataset(
         every = available_passes(scene)
         still = tuple(p for p in every if p != "motion")
         for index in range(count):
+            choices = {}
+            new_puppet = index == 0
+            if characters is not None:
+                params = characters.params(index)
+                if params != cast:
+                    if armature is not None:
+                        _remove_puppet(armature, meshes)
+                    armature, cast, new_puppet = characters.build(params), params, True
+                    meshes = _skinned(scene, armature)
+                choices["character"] = params.to_dict()
             chosen = poses(armature, index) if poses is not None else None
             bpy.context.view_layer.update()
             center, extent = _figure_bounds(armature)
-            choices = {"pose": chosen}
+            choices["pose"] = chosen
             choices["camera"] = _place_camera(camera, center, extent, rng)
             choices["light"] = _place_light(sun, scene.world, rng)
             choices["look"] = _restyle(meshes, material, rng)
-            if look_data is not None and index == 0:
-                # once, after the first restyle gave every mesh a material to convert
+            if look_data is not None and new_puppet:
+                # once per puppet, after the first restyle gave every mesh a material
                 apply_look(look_targets([armature, *meshes]), look_data, scene)
             animated = bool(armature.animation_data and armature.animation_data.action)
             passes = every if animated else still

@@ -8,32 +8,10 @@ and motion code as any PMX. MMD space: Y up, the character faces -Z, its left is
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from .model import (
-    BDEF1,
-    BDEF2,
-    BONE_ENABLED,
-    BONE_IK,
-    BONE_INHERIT_ROTATION,
-    BONE_MOVABLE,
-    BONE_ROTATABLE,
-    BONE_TAIL_IS_BONE,
-    BONE_VISIBLE,
-    MORPH_VERTEX,
-    Bone,
-    IKLink,
-    Material,
-    Model,
-    Morph,
-)
-
-_FLAGS = BONE_ROTATABLE | BONE_VISIBLE | BONE_ENABLED
-_MOVABLE = _FLAGS | BONE_MOVABLE
-_ARM_DOWN = math.radians(40.0)  # A-pose: arms 40 degrees below horizontal
-_FULLWIDTH = str.maketrans("0123", "０１２３")
+from .characters.skeleton import Proportions, bone_table, build_bones
+from .model import BDEF1, BDEF2, MORPH_VERTEX, Material, Model, Morph
 
 # Materials in face order: (name, English name, diffuse RGBA).
 MATERIALS = (
@@ -42,98 +20,6 @@ MATERIALS = (
     ("服", "clothes", (0.20, 0.30, 0.55, 1.0)),
     ("目", "eyes", (0.05, 0.12, 0.35, 1.0)),
 )
-
-
-def _side_bones(side: str, sign: float) -> list[tuple]:
-    """(name, name_e, position, parent, tail, flags) of one side; sign +1 is the left (+X)."""
-    s, e = side, "left" if sign > 0 else "right"
-    down = np.array([math.cos(_ARM_DOWN) * sign, -math.sin(_ARM_DOWN), 0.0])
-    shoulder = np.array([1.4 * sign, 15.0, 0.0])
-    elbow = shoulder + 3.0 * down
-    wrist = elbow + 2.7 * down
-    bones = [
-        (f"{s}肩", f"shoulder_{e}", (0.3 * sign, 15.3, 0.0), "上半身2", f"{s}腕", _FLAGS),
-        (f"{s}腕", f"arm_{e}", tuple(shoulder), f"{s}肩", f"{s}ひじ", _FLAGS),
-        (f"{s}ひじ", f"elbow_{e}", tuple(elbow), f"{s}腕", f"{s}手首", _FLAGS),
-        (f"{s}手首", f"wrist_{e}", tuple(wrist), f"{s}ひじ", tuple(0.9 * down), _FLAGS),
-    ]
-    # Fingers fan out along Z (the palm faces the body in the A-pose).
-    fingers = (("人指", "index", -0.3, 1), ("中指", "middle", -0.1, 1))
-    fingers += (("薬指", "ring", 0.1, 1), ("小指", "little", 0.3, 1))
-    for jp, en, z, first in fingers:
-        base = wrist + 0.9 * down + np.array([0.0, 0.0, z])
-        step = (0.55 if jp != "小指" else 0.4) * down
-        names = [f"{s}{jp}{i}".translate(_FULLWIDTH) for i in range(first, first + 3)]
-        for k, name in enumerate(names):
-            parent = f"{s}手首" if k == 0 else names[k - 1]
-            tail = names[k + 1] if k < 2 else tuple(step)
-            bones.append((name, f"{en}{k + 1}_{e}", tuple(base + k * step), parent, tail, _FLAGS))
-    thumb_dir = 0.8 * down / np.linalg.norm(down) + np.array([0.0, 0.0, -0.6])
-    thumb_dir = 0.45 * thumb_dir / np.linalg.norm(thumb_dir)
-    base = wrist + 0.25 * down + np.array([0.0, -0.1, -0.3])
-    names = [f"{s}親指{i}".translate(_FULLWIDTH) for i in range(3)]
-    for k, name in enumerate(names):
-        parent = f"{s}手首" if k == 0 else names[k - 1]
-        tail = names[k + 1] if k < 2 else tuple(thumb_dir)
-        bones.append((name, f"thumb{k}_{e}", tuple(base + k * thumb_dir), parent, tail, _FLAGS))
-    x = 0.9 * sign
-    bones += [
-        (f"{s}足", f"leg_{e}", (x, 10.0, 0.0), "下半身", f"{s}ひざ", _FLAGS),
-        (f"{s}ひざ", f"knee_{e}", (x, 5.5, -0.1), f"{s}足", f"{s}足首", _FLAGS),
-        (f"{s}足首", f"ankle_{e}", (x, 1.0, 0.1), f"{s}ひざ", f"{s}つま先", _FLAGS),
-        (f"{s}つま先", f"toe_{e}", (x, 0.0, -1.5), f"{s}足首", (0.0, 0.0, -0.5), _FLAGS),
-        (f"{s}足ＩＫ", f"leg IK_{e}", (x, 1.0, 0.1), "全ての親", (0.0, 0.0, 1.0), _MOVABLE),
-        (f"{s}つま先ＩＫ", f"toe IK_{e}", (x, 0.0, -1.5), f"{s}足ＩＫ", (0, -1.0, 0), _MOVABLE),
-    ]
-    return bones
-
-
-def _bone_table() -> list[tuple]:
-    trunk = [
-        ("全ての親", "master", (0.0, 0.0, 0.0), None, (0.0, 1.5, 0.0), _MOVABLE),
-        ("センター", "center", (0.0, 8.0, 0.0), "全ての親", (0.0, -1.0, 0.0), _MOVABLE),
-        ("グルーブ", "groove", (0.0, 8.2, 0.0), "センター", (0.0, 1.0, 0.0), _MOVABLE),
-        ("腰", "waist", (0.0, 10.2, 0.2), "グルーブ", (0.0, 0.8, 0.0), _FLAGS),
-        ("上半身", "upper body", (0.0, 11.0, 0.0), "腰", "上半身2", _FLAGS),
-        ("上半身2", "upper body2", (0.0, 12.6, 0.0), "上半身", "首", _FLAGS),
-        ("首", "neck", (0.0, 15.8, 0.0), "上半身2", "頭", _FLAGS),
-        ("頭", "head", (0.0, 16.6, 0.0), "首", (0.0, 2.0, 0.0), _FLAGS),
-        ("両目", "eyes", (0.0, 20.0, -0.5), "頭", (0.0, 0.0, -0.5), _FLAGS),
-        ("左目", "eye_left", (0.5, 17.5, -1.1), "頭", (0.0, 0.0, -0.4), _FLAGS),
-        ("右目", "eye_right", (-0.5, 17.5, -1.1), "頭", (0.0, 0.0, -0.4), _FLAGS),
-        ("下半身", "lower body", (0.0, 11.0, 0.0), "腰", (0.0, -1.2, 0.0), _FLAGS),
-    ]
-    return trunk + _side_bones("左", 1.0) + _side_bones("右", -1.0)
-
-
-def _build_bones() -> list[Bone]:
-    table = _bone_table()
-    index = {row[0]: i for i, row in enumerate(table)}
-    bones = []
-    for name, name_e, pos, parent, tail, flags in table:
-        bone = Bone(name, name_e, tuple(float(v) for v in pos), index.get(parent, -1))
-        bone.flags = flags
-        if isinstance(tail, str):
-            bone.flags |= BONE_TAIL_IS_BONE
-            bone.tail_bone = index[tail]
-        else:
-            bone.tail_offset = tuple(float(v) for v in tail)
-        bones.append(bone)
-    for side in "左右":
-        # Eyes follow 両目 as in standard models (付与 rotation).
-        eye = bones[index[f"{side}目"]]
-        eye.flags |= BONE_INHERIT_ROTATION
-        eye.grant_parent, eye.grant_weight = index["両目"], 1.0
-        leg_ik = bones[index[f"{side}足ＩＫ"]]
-        leg_ik.flags |= BONE_IK
-        leg_ik.ik_target, leg_ik.ik_loops, leg_ik.ik_limit_angle = index[f"{side}足首"], 40, 2.0
-        knee_limit = ((-math.pi, 0.0, 0.0), (-math.radians(0.5), 0.0, 0.0))
-        leg_ik.ik_links = [IKLink(index[f"{side}ひざ"], knee_limit), IKLink(index[f"{side}足"])]
-        toe_ik = bones[index[f"{side}つま先ＩＫ"]]
-        toe_ik.flags |= BONE_IK
-        toe_ik.ik_target, toe_ik.ik_loops, toe_ik.ik_limit_angle = index[f"{side}つま先"], 3, 4.0
-        toe_ik.ik_links = [IKLink(index[f"{side}足首"])]
-    return bones
 
 
 def _sphere_grid(rings: int, segments: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -251,7 +137,8 @@ def _blink_morph(model: Model, eye_slices: list[slice]) -> Morph:
 
 def build_mannequin() -> Model:
     """The mannequin as a PMX-like Model (bones, IK, skinned mesh, four materials, a morph)."""
-    bones = _build_bones()
+    # The skeleton at the default proportions (the characters' skeleton moves the landmarks).
+    bones = build_bones(bone_table(Proportions()))
     bone_index = {b.name: i for i, b in enumerate(bones)}
     positions = {b.name: np.array(b.position) for b in bones}
     builder = _MeshBuilder(bone_index, [b.parent for b in bones])
