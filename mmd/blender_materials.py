@@ -20,6 +20,8 @@ import re
 import bpy
 
 from .. import armatures
+from ..shaders.mmd_material import build_tree
+from ..shaders.toon_ramps import ramp_name, shared_toon_image
 from .model import Material, Model
 
 MMD_KEY = "mmd2anime_mmd"
@@ -85,35 +87,58 @@ def mmd_parameters(model: Model, mat: Material, texture_dir: str | None = None) 
     }
 
 
+def _load_image(path: str, created, non_color: bool = False) -> bpy.types.Image:
+    image = created.add(bpy.data.images, bpy.data.images.load(path, check_existing=True))
+    if non_color:  # an add sphere (.spa) adds its numbers as they are, as mmd_tools does
+        image.colorspace_settings.name = "Non-Color"
+    return image
+
+
+def _missing(warnings, mat: Material, what: str, name: str, texture_dir: str | None) -> None:
+    where = texture_dir or "(no texture folder given)"
+    warnings.append(f"material {mat.name}: {what} {name} not found in {where}")
+
+
+def _material_images(model, mat, params, texture_dir, created, warnings) -> dict:
+    """The base, sphere and toon images of a material; missing files are warned about and
+    left out (the material then shows its own colors, never Blender's pink)."""
+    images = {"texture": None, "sphere": None, "toon": None}
+    if 0 <= mat.texture < len(model.textures):
+        path = texture_path(model, mat.texture, texture_dir)
+        if path is None:
+            _missing(warnings, mat, "texture", model.textures[mat.texture], texture_dir)
+        else:
+            images["texture"] = _load_image(path, created)
+    if params["sphere_mode"]:
+        path = texture_path(model, mat.sphere_texture, texture_dir)
+        if path is None:
+            name = model.textures[mat.sphere_texture]
+            _missing(warnings, mat, "sphere texture", name, texture_dir)
+        else:
+            images["sphere"] = _load_image(path, created, non_color=params["sphere_mode"] == 2)
+    if params["toon"] >= 0:
+        known = bpy.data.images.get(ramp_name(params["toon"]))  # reused across imports
+        images["toon"] = shared_toon_image(params["toon"])
+        if known is None:
+            created.add(bpy.data.images, images["toon"])
+    elif params["toon_texture"]:
+        path = _existing(texture_dir, params["toon_texture"])
+        if path is None:
+            _missing(warnings, mat, "toon texture", params["toon_texture"], texture_dir)
+        else:
+            images["toon"] = _load_image(path, created)
+    return images
+
+
 def make_material(model, mat, texture_dir, created, warnings) -> bpy.types.Material:
+    """A Blender material following MMD's material model (shaders/mmd_material.py)."""
     material = created.add(bpy.data.materials, bpy.data.materials.new(mat.name))
     material[armatures.NAME_E_KEY] = mat.name_e
-    material[MMD_KEY] = mmd_parameters(model, mat, texture_dir)
-    material.diffuse_color = mat.diffuse
-    tree = material.node_tree
-    if tree is None:  # Blender before 5.0 needs use_nodes
-        material.use_nodes = True
-        tree = material.node_tree
-    bsdf = next(n for n in tree.nodes if n.type == "BSDF_PRINCIPLED")
-    bsdf.inputs["Base Color"].default_value = mat.diffuse
-    bsdf.inputs["Alpha"].default_value = mat.diffuse[3]
-    bsdf.inputs["Roughness"].default_value = 0.8
-    path = texture_path(model, mat.texture, texture_dir)
-    if path is not None:
-        image = created.add(bpy.data.images, bpy.data.images.load(path, check_existing=True))
-        tex = tree.nodes.new("ShaderNodeTexImage")
-        tex.image = image
-        mix = tree.nodes.new("ShaderNodeMix")
-        mix.data_type, mix.blend_type = "RGBA", "MULTIPLY"
-        mix.inputs["Factor"].default_value = 1.0
-        mix.inputs["A"].default_value = mat.diffuse
-        tree.links.new(tex.outputs["Color"], mix.inputs["B"])
-        tree.links.new(mix.outputs["Result"], bsdf.inputs["Base Color"])
-    elif 0 <= mat.texture < len(model.textures):
-        where = texture_dir or "(no texture folder given)"
-        warnings.append(
-            f"material {mat.name}: texture {model.textures[mat.texture]} not found in {where}"
-        )
+    params = mmd_parameters(model, mat, texture_dir)
+    material[MMD_KEY] = params
+    images = _material_images(model, mat, params, texture_dir, created, warnings)
+    has_sub_uv = model.additional_uvs.ndim == 3 and model.additional_uvs.shape[1] > 0
+    build_tree(material, params, **images, has_sub_uv=has_sub_uv)
     if mat.diffuse[3] < 1.0:
         material.surface_render_method = "BLENDED"
     material.use_backface_culling = not mat.flags & 0x01

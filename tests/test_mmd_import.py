@@ -185,8 +185,8 @@ def test_import_builds_skinned_mesh_with_plain_materials(mannequin):
     for material, source in zip(mesh.materials, model.materials, strict=True):
         nodes = material.node_tree.nodes
         assert not [n for n in nodes if n.type == "TEX_IMAGE" and n.image is None]
-        bsdf = next(n for n in nodes if n.type == "BSDF_PRINCIPLED")
-        np.testing.assert_allclose(bsdf.inputs["Base Color"].default_value, source.diffuse)
+        shader = nodes["MMD Material"]  # shaders/mmd_material.py
+        np.testing.assert_allclose(shader.inputs["Diffuse"].default_value[:3], source.diffuse[:3])
     counts = np.bincount([p.material_index for p in mesh.polygons], minlength=4)
     assert list(counts * 3) == [m.index_count for m in model.materials]
     # Outward faces: the flipped winding agrees with the imported custom normals.
