@@ -330,3 +330,38 @@ def test_single_sided_faces_hide_their_backs(scene, bpy_module, tmp_path):
     pixels, _, mesh_obj = _import_and_render(bpy_module, _model(parts, [one, two], []), tmp_path, 2)
     assert _at(pixels, 0)[3] < 0.05 and _at(pixels, 1)[3] > 0.95
     assert [_traits(m)["double_sided"] for m in mesh_obj.data.materials] == [False, True]
+
+
+def test_real_model_every_material_recorded_and_nothing_pink(scene, real_model, tmp_path):
+    from mmd2anime import demo_scene, mmd
+    from mmd2anime.layout.exr import iter_passes
+    from mmd2anime.layout.passes import render_exr
+
+    model = mmd.read(real_model)
+    warnings: list[str] = []
+    arm = _bi().import_model(model, texture_dir=str(real_model.parent), warnings=warnings)
+    (mesh_obj,) = _bi().skinned_meshes(arm)
+    assert warnings == []
+    materials = list(mesh_obj.data.materials)
+    assert len(materials) == len(model.materials)
+    for material, source in zip(materials, model.materials, strict=True):
+        assert set(material["mmd2anime_mmd"].to_dict()) == CONTRACT_KEYS
+        assert set(_traits(material)) == TRAIT_KEYS
+        np.testing.assert_allclose(material["mmd2anime_mmd"]["diffuse"], source.diffuse, atol=1e-6)
+        for node in material.node_tree.nodes:
+            if node.type == "TEX_IMAGE":
+                assert node.image is not None and node.image.size[0] > 0, material.name
+    scene.render.engine = "CYCLES"
+    scene.cycles.samples = 4
+    scene.render.resolution_x, scene.render.resolution_y = 48, 64
+    points = np.array([mesh_obj.matrix_world @ v.co for v in mesh_obj.data.vertices])
+    demo_scene.frame_camera(scene, points, azimuth=0.0, elevation=0.0)
+    demo_scene.add_key_light(scene)
+    path = tmp_path / "miku.exr"
+    render_exr(scene, scene.view_layers[0], str(path), ())
+    ((_, pixels),) = iter_passes(path, scene.view_layers[0].name, ("Combined",))
+    figure = pixels[..., 3] > 0.5
+    assert figure.mean() > 0.1
+    rgb = pixels[figure][:, :3] / pixels[figure][:, 3:]
+    pink = (rgb[:, 0] > 0.6) & (rgb[:, 2] > 0.6) & (rgb[:, 1] < 0.3 * rgb[:, 0])
+    assert pink.sum() == 0
