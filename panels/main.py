@@ -37,6 +37,7 @@ class MMD2ANIME_PT_puppet(_Tab, bpy.types.Panel):
         col = self.layout.column(align=True)
         col.operator("mmd2anime.import_model", icon="IMPORT")
         col.operator("mmd2anime.add_mannequin", icon="OUTLINER_OB_ARMATURE")
+        col.operator("mmd2anime.add_character", icon="COMMUNITY")
         col = self.layout.column(align=True)
         col.operator("mmd2anime.import_pose", icon="POSE_HLT")
         col.operator("mmd2anime.import_motion", icon="ACTION")

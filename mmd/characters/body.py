@@ -65,9 +65,9 @@ def proportions(body: Body) -> tuple[Proportions, Dims]:
         both_eyes_y=height + 0.3 * head,
         clavicle=(0.3 * unit, arm_y + 0.3 * unit),
         shoulder=(shoulder_x, arm_y),
-        upper_arm=0.183 * below,
-        forearm=0.165 * below,
-        hand=0.95 * unit,
+        upper_arm=0.175 * below,
+        forearm=0.155 * below,
+        hand=0.82 * unit,
         hip=(hip_x, hip_y),
         knee=(0.55 * hip_y, -0.1 * unit),
         ankle=(0.1 * hip_y, 0.1 * unit),
@@ -228,8 +228,8 @@ class Figure:
         down = p.arm_down(sign)
         start = self.pos[f"{s}腕"]
         up, fore = p.upper_arm, p.forearm
-        r_up = 0.40 * k * (1.0 + 0.12 * self.d.masculine)
-        r_elbow, r_fore, r_wrist = 0.29 * k, 0.32 * k, 0.21 * k
+        r_up = 0.43 * k * (1.0 + 0.12 * self.d.masculine)
+        r_elbow, r_fore, r_wrist = 0.31 * k, 0.34 * k, 0.23 * k
         w = 1.3 * r_elbow
         keys = [(-0.4 * r_up, i[f"{s}肩"]), (0.25 * up, i[f"{s}腕"]), (0.45 * up, i[f"{s}腕"]),
                 (0.78 * up, i[f"{s}腕捩"]), (up - w, i[f"{s}腕捩"]), (up, i[f"{s}ひじ補助"]),
@@ -307,12 +307,12 @@ class Figure:
         pos, faces, _ = loft(path, (0.0, 0.0, 1.0), width, thick, 10, caps=(0.3, 0.3))
         keys = [(-0.05 * hk, i[f"{s}手捩"]), (0.15 * hk, i[f"{s}手首"])]
         parts.add(material, pos, faces, *key_weights((pos - wrist) @ down, keys))
-        for finger, radius in (("人指", 0.09), ("中指", 0.095), ("薬指", 0.09), ("小指", 0.08),
-                               ("親指", 0.1)):  # fmt: skip
+        for finger, radius in (("人指", 0.12), ("中指", 0.125), ("薬指", 0.12), ("小指", 0.1),
+                               ("親指", 0.13)):  # fmt: skip
             digits = "０１２" if finger == "親指" else "１２３"
             names = [f"{s}{finger}{c}" for c in digits]
             heads = np.array([self.pos[n] for n in names])
-            tip = heads[2] + 0.9 * (heads[2] - heads[1])
+            tip = heads[2] + 0.35 * (heads[2] - heads[1])
             ctrl = np.concatenate([heads, tip[None]])
             arc = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(ctrl, axis=0), axis=1))])
             u = np.linspace(-0.05 * arc[-1], arc[-1], 8)

@@ -50,7 +50,8 @@ def _front_point(fig: Figure, y: float, extra: float) -> np.ndarray:
 
 def _sleeves(fig: Figure, parts, material, extra, end, flare=0.0, rings=14) -> None:
     for sign in (1.0, -1.0):
-        fig.arm(parts, material, sign, None, end, extra, flare, rings=rings, caps=(0.5, None))
+        start = -0.3 * fig.arm_chain(sign)[3][1, 1]  # inside the shoulder: no pads
+        fig.arm(parts, material, sign, start, end, extra, flare, rings=rings, caps=(0.5, None))
 
 
 def _trousers(fig: Figure, parts, material, extra, length=1.0, flare=0.0) -> None:
@@ -144,7 +145,7 @@ def dress(fig: Figure, parts: Parts) -> None:
     fig.trunk_patch(parts, "top", waist - 0.05 * T, neck, 0.11 * k, rows=10)
     hem = p.knee[0] - 0.15 * (p.knee[0] - p.ankle[0])
     fig.trunk_patch(parts, "top", hem, waist, 0.12 * k, rows=14, segments=48,
-                    flare=lambda t: 0.9 * fig.d.hips[0] * t**1.3)  # fmt: skip
+                    flare=lambda t: 0.65 * fig.d.hips[0] * t**1.3)  # fmt: skip
     fig.trunk_patch(parts, "accent", waist - 0.06 * T, waist + 0.06 * T, 0.16 * k, rows=3)
     for sign in (1.0, -1.0):  # puff sleeves
         fig.arm(parts, "top", sign, None, 0.4 * p.upper_arm, 0.22 * k, -0.12 * k, rings=8,

@@ -60,9 +60,10 @@ def _cast() -> dict[str, CharacterParams]:
                hair=_c(0.95, 0.75, 0.45), eyes=_c(0.25, 0.55, 0.85), top=_c(0.98, 0.98, 1.0),
                bottom=_c(0.35, 0.6, 0.85), accent=_c(0.98, 0.8, 0.2),
                legwear=_c(0.98, 0.98, 0.98)),
-        person("senpai", Body("adult", 20.8, 7.9, 0.5, -0.4), "long", "blazer_trousers",
-               hair=_c(0.1, 0.1, 0.12), eyes=_c(0.55, 0.2, 0.5), top=_c(0.12, 0.12, 0.16),
-               bottom=_c(0.12, 0.12, 0.16), accent=_c(0.75, 0.65, 0.3)),
+        person("senpai", Body("adult", 20.6, 7.9, 0.3, 0.6), "long", "long_coat",
+               hair=_c(0.1, 0.1, 0.12), eyes=_c(0.55, 0.2, 0.5), top=_c(0.78, 0.7, 0.55),
+               bottom=_c(0.12, 0.12, 0.16), inner=_c(0.95, 0.95, 0.95),
+               accent=_c(0.45, 0.3, 0.2), shoes=_c(0.3, 0.18, 0.1)),
     )}  # fmt: skip
 
 
