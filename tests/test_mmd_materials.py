@@ -210,7 +210,7 @@ def _solid(path, rgb, alpha: float = 1.0, size: int = 8) -> None:
     _write_image(path, rgba)
 
 
-def _import_and_render(bpy, model, folder, count: int):
+def _import_and_render(bpy, model, folder, count: int, engine: str = "CYCLES"):
     """Write ``model`` as a PMX into ``folder``, read it back, import it (textures from that
     folder) and render ``count`` spheres in a row from the front: (linear RGBA H x W x 4,
     warnings, mesh object)."""
@@ -224,7 +224,8 @@ def _import_and_render(bpy, model, folder, count: int):
     arm = _bi().import_model(mmd.read(path), scale=1.0, texture_dir=str(folder), warnings=warnings)
     (mesh_obj,) = _bi().skinned_meshes(arm)
     scene = bpy.context.scene
-    scene.render.engine = "CYCLES"
+    scene.render.engine = engine
+    scene.eevee.taa_render_samples = 4
     scene.cycles.samples, scene.cycles.use_denoising = 16, False
     scene.cycles.diffuse_bounces = scene.cycles.glossy_bounces = 0
     scene.render.resolution_x, scene.render.resolution_y = CELL * count, CELL
@@ -365,3 +366,19 @@ def test_real_model_every_material_recorded_and_nothing_pink(scene, real_model, 
     rgb = pixels[figure][:, :3] / pixels[figure][:, 3:]
     pink = (rgb[:, 0] > 0.6) & (rgb[:, 2] > 0.6) & (rgb[:, 1] < 0.3 * rgb[:, 0])
     assert pink.sum() == 0
+
+
+def test_eevee_renders_add_sphere_and_toon(scene, bpy_module, tmp_path, requires_egl):
+    _solid(tmp_path / "orange.spa", (1.0, 0.5, 0.0))
+    dark, white = (0.05, 0.05, 0.05), (1.0, 1.0, 1.0)
+    materials = [
+        _mat("add sphere", dark, sphere_texture=0, sphere_mode=2),
+        _mat("shared toon", white, (0.4, 0.4, 0.4), toon_shared=True, toon_texture=7),
+    ]
+    parts = [_sphere((3.0 * i, 0.0, 0.0)) for i in range(2)]
+    model = _model(parts, materials, ["orange.spa"])
+    pixels, _, _ = _import_and_render(bpy_module, model, tmp_path, 2, "BLENDER_EEVEE")
+    added = _at(pixels, 0)[:3]
+    assert added[0] > 0.8 and 0.35 < added[1] < 0.7 and added[2] < 0.15
+    lit, shadow = _at(pixels, 1, -6)[:3], _at(pixels, 1, 6)[:3]
+    assert lit.min() > 0.8 and shadow.max() < 0.5 * lit.min()
