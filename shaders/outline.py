@@ -157,7 +157,13 @@ def write_line_attributes(obj: bpy.types.Object, lines: list[tuple[float, tuple]
 
 
 def remove_line_attributes(obj: bpy.types.Object) -> None:
-    """Remove the attributes write_line_attributes made (revert calls this)."""
+    """Remove the attributes write_line_attributes made and the drivers add_outline made
+    (revert calls this once the modifier is gone)."""
+    animation = obj.animation_data
+    if animation is not None:
+        ours = f'modifiers["{MODIFIER_NAME}"]'
+        for fcurve in [d for d in animation.drivers if d.data_path.startswith(ours)]:
+            animation.drivers.remove(fcurve)
     attributes = obj.data.attributes
     for name in (WIDTH_ATTR, FACE_ATTR, COLOR_ATTR):
         attribute = attributes.get(name)

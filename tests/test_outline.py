@@ -77,6 +77,10 @@ def test_edge_flag_off_gives_that_material_no_hull(scene, mannequin):
     assert len(evaluated.polygons) == len(mesh.data.polygons) + int(lined.sum())
     # No material with the flag: no hull at all.
     apply.revert_look(apply.look_targets([mannequin]), scene)
+    assert mesh.animation_data is None or not mesh.animation_data.drivers
+    assert not {outline.WIDTH_ATTR, outline.FACE_ATTR, outline.COLOR_ATTR} & set(
+        mesh.data.attributes.keys()
+    )
     _set_edges(mannequin, flags=lambda f: f & ~EDGE_FLAG)
     apply.apply_look(apply.look_targets([mannequin]), _look(), scene)
     assert not [m for m in mesh.modifiers if m.name == outline.MODIFIER_NAME]
