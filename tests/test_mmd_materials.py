@@ -382,3 +382,23 @@ def test_eevee_renders_add_sphere_and_toon(scene, bpy_module, tmp_path, requires
     assert added[0] > 0.8 and 0.35 < added[1] < 0.7 and added[2] < 0.15
     lit, shadow = _at(pixels, 1, -6)[:3], _at(pixels, 1, 6)[:3]
     assert lit.min() > 0.8 and shadow.max() < 0.5 * lit.min()
+
+
+def test_toon_sources_of_pmx_and_pmd(tmp_path):
+    from mmd2anime.mmd.blender_materials import toon_source
+
+    pmx = mm.Model(format="pmx", textures=["toon03.bmp", "skin_toon.png", "toon04.bmp"])
+    (tmp_path / "skin_toon.png").write_bytes(b"")
+    (tmp_path / "toon04.bmp").write_bytes(b"")
+    folder = str(tmp_path)
+    assert toon_source(pmx, mm.Material("a", toon_shared=True, toon_texture=5), folder) == (5, "")
+    # An own toon named like a shared one and absent from the folder is the shared one.
+    assert toon_source(pmx, mm.Material("b", toon_texture=0), folder) == (2, "")
+    assert toon_source(pmx, mm.Material("c", toon_texture=1), folder) == (-1, "skin_toon.png")
+    assert toon_source(pmx, mm.Material("d", toon_texture=2), folder) == (-1, "toon04.bmp")
+    assert toon_source(pmx, mm.Material("e"), folder) == (-1, "")
+    pmd = mm.Model(format="pmd", toon_textures=["toon01.bmp", "skin_toon.png"] + [""] * 8)
+    assert toon_source(pmd, mm.Material("f", toon_shared=True, toon_texture=0), folder) == (0, "")
+    own = mm.Material("g", toon_shared=True, toon_texture=1)
+    assert toon_source(pmd, own, folder) == (-1, "skin_toon.png")
+    assert toon_source(pmd, mm.Material("h"), folder) == (-1, "")
