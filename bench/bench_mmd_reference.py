@@ -15,8 +15,10 @@ finds them): the passes describe the hidden face there, not what shows. Shared t
 which mmd_tools loads from a user's toon folder, are our generated ramps in both.
 
 Same camera, sun and world for both; Standard view transform; ΔE76 in CIELAB (D65) over the
-pixels the figure covers in both. Prints mean and 90th percentile per model and writes
-ours | reference pictures under --out.
+pixels the figure covers in both. Prints mean and 90th percentile per model for our
+materials, for the importer's earlier Principled BSDF materials (same run, same reference)
+and for our render against itself with another sampling seed (the noise floor), and
+writes ours | reference | earlier pictures under --out.
 
     .venv/bin/python bench/bench_mmd_reference.py [--size 256] [--samples 8] [--out /tmp/x]
 
@@ -328,9 +330,14 @@ def main() -> None:
             bpy, path, texture_dir, args.size, args.samples, edit
         )
         ours, ref, mask = compare(bpy, scene, mesh_obj)
+        scene.cycles.seed += 1  # the same render again: the sampling noise's own share
+        again = render_passes(bpy, scene, ("Combined",))["Combined"]
+        noise = linear_to_srgb(_over_world(scene, again))
         before = render_baseline(bpy, scene, mesh_obj)
-        for label, picture in (("ours", ours), ("before (Principled)", before)):
-            de = delta_e76(picture[mask], ref[mask])
+        rows = (("ours", ours), ("before (Principled)", before), ("noise floor", noise))
+        for label, picture in rows:
+            compared = ours if label == "noise floor" else ref
+            de = delta_e76(picture[mask], compared[mask])
             print(
                 f"{name}, {label}: mean dE76 {de.mean():.2f}, p90 {np.percentile(de, 90):.2f}"
                 f" over {mask.sum()} figure pixels ({len(warnings)} import warnings)"
