@@ -8,7 +8,7 @@ meant to hug the silhouette, so every look should score 0, in any pose and from 
 Run from the repo root: ``.venv/bin/python bench/bench_stray_pixels.py [--size 512]
 [--model PMX ...] [--engine cycles|eevee] [--looks NAME ...]``. Without ``--model`` it
 measures the shared 初音ミク.pmx (when ``../shared/data`` is there) and the built-in
-mannequin, at rest, in three library poses and at two VMD frames, from 9 cameras (azimuth
+mannequin, at rest, in three library poses and at two frames of a VMD motion (library_motion), from 9 cameras (azimuth
 0/90/160, distance x1/x2/x4 of the framing distance). Per model, pose and look it prints a
 Markdown row: the stray pixel total over the cameras, the worst camera and how far (px,
 99th percentile) the look's coverage reaches beyond the silhouette, i.e. the line width.
@@ -26,10 +26,11 @@ from checkout import ROOT, load_checkout
 
 SHARED = ROOT.parent / "shared" / "data"
 MIKU = SHARED / "mmd-samples" / "初音ミク.pmx"
-VMD_FRAMES = (  # (file, VMD frame): arms and skirt bones that move on the shared model
-    (SHARED / "babylon-mmd" / "physics_toggle_test_v3_yyb10th.vmd", 20),
-    (SHARED / "babylon-mmd" / "physics_toggle_test_yyb10th.vmd", 40),
-)
+# The shared VMDs (babylon-mmd's physics toggle tests) key bones the shared model lacks or
+# barely turns; so the motion is written here: library poses as VMD keys, 30 frames apart,
+# and read back through our VMD reader and motion import, at frames between the keys.
+MOTION_KEYS = ("walking", "arms_crossed", "running")
+MOTION_FRAMES = (15, 45)
 POSES = ("walking", "sitting", "arms_crossed")
 ALPHA_COVERED = 0.25
 
@@ -111,10 +112,36 @@ def pose_cases(motions: bool = True) -> list[tuple[str, object]]:
     for name in POSES:
         pose = pose_library.get_pose(name)
         cases.append((name, lambda a, p=pose: blender_import.apply_pose(a, p)))
-    for path, frame in VMD_FRAMES if motions else ():
-        if path.is_file():
-            cases.append((f"{path.stem}@{frame}", _motion_case(path, frame)))
+    if motions:
+        path = library_motion()
+        for frame in MOTION_FRAMES:
+            cases.append((f"motion@{frame}", _motion_case(path, frame)))
     return cases
+
+
+def library_motion() -> Path:
+    """A VMD file (in the temp folder) keying MOTION_KEYS at frames 0, 30, 60."""
+    import tempfile
+
+    from mmd2anime import mmd
+    from mmd2anime.mmd import pose_library
+    from mmd2anime.mmd.vmd import write_vmd
+
+    poses = [pose_library.get_pose(name) for name in MOTION_KEYS]
+    names = sorted({name for pose in poses for name in pose.bones})
+    linear = np.tile(np.array([20, 20, 107, 107], np.uint8), (len(poses), 4, 1))
+    tracks = {}
+    for name in names:
+        keys = [pose.bones.get(name, mmd.model.BoneKey()) for pose in poses]
+        tracks[name] = mmd.model.BoneTrack(
+            frames=np.arange(len(poses), dtype=np.int32) * 30,
+            translations=np.array([k.translation for k in keys], np.float32),
+            rotations=np.array([k.rotation for k in keys], np.float32),
+            interpolation=linear,
+        )
+    path = Path(tempfile.gettempdir()) / "mmd2anime_library_motion.vmd"
+    write_vmd(mmd.Motion(model="mmd2anime", bone_tracks=tracks), path)
+    return path
 
 
 def _motion_case(path: Path, frame: int):
@@ -124,14 +151,30 @@ def _motion_case(path: Path, frame: int):
         from mmd2anime import mmd
         from mmd2anime.mmd import blender_import
 
-        rest = mmd.Pose("rest", {}, {})
-        blender_import.apply_pose(armature, rest)
+        blender_import.apply_pose(armature, mmd.Pose("rest", {}, {}))
         if armature.animation_data is not None:
             armature.animation_data.action = None
         blender_import.apply_motion(armature, mmd.read(path), frame_offset=0)
         bpy.context.scene.frame_set(frame)
 
     return pose
+
+
+def camera_views(scene, armature, specs) -> list[tuple]:
+    """Camera placements (location, rotation, clip end) per (azimuth, distance factor), framed
+    on the plain figure: framing a figure that wears a look would frame its hull too."""
+    views = []
+    for azimuth, factor in specs:
+        camera = frame_figure(scene, armature, azimuth, factor)
+        views.append((camera.location.copy(), camera.rotation_quaternion.copy(),
+                      camera.data.clip_start, camera.data.clip_end))  # fmt: skip
+    return views
+
+
+def set_view(scene, view: tuple) -> None:
+    camera = scene.camera
+    camera.location, camera.rotation_quaternion = view[0], view[1]
+    camera.data.clip_start, camera.data.clip_end = view[2], view[3]
 
 
 def frame_figure(scene, armature, azimuth: float, distance_factor: float, lens: float = 50.0):
@@ -207,16 +250,17 @@ def main() -> None:
             setup_render(scene, args.size, args.engine)
             armature = import_figure(scene, path)
             pose(armature)
+            views = dict(zip(cameras, camera_views(scene, armature, cameras), strict=True))
             plain = {}
             for camera in cameras:
-                frame_figure(scene, armature, *camera)
+                set_view(scene, views[camera])
                 plain[camera] = render_look.render_rgba(scene)[..., 3]
             targets = apply.look_targets([armature])
             for name in names:
                 apply.apply_look(targets, looks.load_look(name), scene)
                 total, worst, reach = 0, ("-", 0), 0.0
                 for camera in cameras:  # the hull follows the camera: one apply serves all
-                    frame_figure(scene, armature, *camera)
+                    set_view(scene, views[camera])
                     alpha = render_look.render_rgba(scene)[..., 3]
                     count = stray_pixels(plain[camera], alpha)
                     total += count

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Stray pixels: every shipped look paints nothing on the background farther than 8 px from
 the plain render's silhouette, on the shared real model at rest, in three library poses and
-at frames of a VMD, from two camera distances (small CPU Cycles renders; the wider sweep is
+at two frames of a VMD motion, from two camera distances (small CPU Cycles renders; the wider sweep is
 bench/bench_stray_pixels.py)."""
 
 import sys
@@ -14,9 +14,7 @@ import bench_stray_pixels as stray  # noqa: E402
 
 from mmd2anime.shaders import apply, looks, render_look  # noqa: E402
 
-CASES = [label for label, _ in stray.pose_cases(motions=False)] + [
-    f"{path.stem}@{frame}" for path, frame in stray.VMD_FRAMES
-]
+CASES = ["rest", *stray.POSES, *(f"motion@{frame}" for frame in stray.MOTION_FRAMES)]
 
 
 @pytest.fixture
@@ -29,22 +27,20 @@ def miku(scene):
 
 @pytest.mark.parametrize("case", CASES)
 def test_no_look_paints_stray_pixels(scene, miku, case):
-    poses = dict(stray.pose_cases())
-    if case not in poses:
-        pytest.skip(f"motion for {case} not found under {stray.SHARED}")
-    poses[case](miku)
+    dict(stray.pose_cases())[case](miku)
     cameras = ((35.0, 1.0), (160.0, 2.0))
-    plain = {}
-    for camera in cameras:
-        stray.frame_figure(scene, miku, *camera)
-        plain[camera] = render_look.render_rgba(scene)[..., 3]
+    views = stray.camera_views(scene, miku, cameras)
+    plain = []
+    for view in views:
+        stray.set_view(scene, view)
+        plain.append(render_look.render_rgba(scene)[..., 3])
     found = {}
     targets = apply.look_targets([miku])
     for name in looks.list_looks():
         apply.apply_look(targets, looks.load_look(name), scene)
-        for camera in cameras:  # the hull follows the camera: one apply serves both
-            stray.frame_figure(scene, miku, *camera)
-            count = stray.stray_pixels(plain[camera], render_look.render_rgba(scene)[..., 3])
+        for camera, view, alpha in zip(cameras, views, plain, strict=True):
+            stray.set_view(scene, view)  # the hull follows the camera: one apply serves both
+            count = stray.stray_pixels(alpha, render_look.render_rgba(scene)[..., 3])
             if count:
                 found[f"{name} az {camera[0]:.0f} x{camera[1]:.0f}"] = count
         apply.revert_look(targets, scene)
