@@ -62,12 +62,8 @@ def _design_models(characters: list[str]) -> list[tuple[str, object]]:
         models.append(("shared real model", lambda s: framed(s, real, str(REAL_MODEL.parent))))
     else:
         print(f"(no {REAL_MODEL}: the real model is left out)")
-    if characters:
-        from mmd2anime.mmd.characters import character_model
-
-        for name in characters:
-            model = character_model(name)
-            models.append((name, lambda s, model=model: framed(s, model)))
+    for name in characters:
+        models.append((name, lambda s, name=name: build_demo_shot(s, "standing", character=name)))
     return models
 
 

@@ -162,3 +162,28 @@ def test_panel_lists_roles_and_variants(scene):
     assert {"pastel", "pastel:day", "pastel:evening", "pastel:night", "vivid:night"} <= set(
         identifiers
     )
+
+
+def test_face_shadow_rule_leaves_faces_with_little_shadow(scene):
+    import copy
+
+    figure = standin_figure.build(scene, size=96)
+    standin_figure.use_cycles(scene)
+    for child in figure.children:
+        child.hide_render = child.name != "Head"  # 肌: skin
+    standin_figure.frame_head(scene)
+    head = [o for o in figure.children if o.name == "Head"]
+    shares = []
+    for shift in (0.0, -0.5):
+        look = copy.deepcopy(looks.load_look("vivid"))
+        look.update(recolor=1.0, bands={"thresholds": [0.0]}, face_shadow={"shift": shift})
+        look["line"]["enabled"] = False
+        look["photography"] = copy.deepcopy(looks.DEFAULTS["photography"])
+        look = looks.validate_look(look)
+        apply.apply_look(head, look, scene)
+        color, alpha = render_look.render_look(scene, look)
+        image = render_look.to_srgb8(color).astype(int)
+        shadow = look_metrics.hex8(look["palette"]["skin"]["shadow"])
+        in_shadow = (np.abs(image - shadow).max(axis=2) <= 3) & (alpha > 0.99)
+        shares.append(in_shadow.sum() / (alpha > 0.99).sum())
+    assert shares[0] > 0.15 and shares[1] < shares[0] / 4, shares
