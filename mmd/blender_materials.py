@@ -88,7 +88,10 @@ def mmd_parameters(model: Model, mat: Material, texture_dir: str | None = None) 
 
 
 def _load_image(path: str, created, non_color: bool = False) -> bpy.types.Image:
-    image = created.add(bpy.data.images, bpy.data.images.load(path, check_existing=True))
+    known = len(bpy.data.images)
+    image = bpy.data.images.load(path, check_existing=True)
+    if len(bpy.data.images) > known:  # an image an earlier import loaded stays if this fails
+        created.add(bpy.data.images, image)
     if non_color:  # an add sphere (.spa) adds its numbers as they are, as mmd_tools does
         image.colorspace_settings.name = "Non-Color"
     return image

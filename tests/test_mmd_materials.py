@@ -402,3 +402,17 @@ def test_toon_sources_of_pmx_and_pmd(tmp_path):
     own = mm.Material("g", toon_shared=True, toon_texture=1)
     assert toon_source(pmd, own, folder) == (-1, "skin_toon.png")
     assert toon_source(pmd, mm.Material("h"), folder) == (-1, "")
+
+
+def test_failed_import_keeps_images_of_an_earlier_one(scene, bpy_module, tmp_path):
+    _solid(tmp_path / "skin.png", (0.9, 0.7, 0.6))
+    model = _model([_sphere((0.0, 0.0, 0.0))], [_mat("skin", (1, 1, 1), texture=0)], ["skin.png"])
+    model.materials[0].toon_shared, model.materials[0].toon_texture = True, 0
+    _bi().import_model(model, texture_dir=str(tmp_path))
+    images = {i.name for i in bpy_module.data.images}
+    assert {"skin.png", "MMD2Anime toon01 v1"} <= images
+    bad = {"index": np.array([10**6], np.int32), "offset": np.zeros((1, 3), np.float32)}
+    model.morphs = [mm.Morph("broken", offsets=bad)]  # fails after the materials are built
+    with pytest.raises(IndexError):
+        _bi().import_model(model, texture_dir=str(tmp_path))
+    assert {i.name for i in bpy_module.data.images} == images
