@@ -416,3 +416,13 @@ def test_failed_import_keeps_images_of_an_earlier_one(scene, bpy_module, tmp_pat
     with pytest.raises(IndexError):
         _bi().import_model(model, texture_dir=str(tmp_path))
     assert {i.name for i in bpy_module.data.images} == images
+
+
+def test_workbench_shows_the_lit_color(scene, bpy_module, tmp_path, requires_egl):
+    material = _mat("green", (0.2, 0.6, 0.3), (0.1, 0.1, 0.1))
+    model = _model([_sphere((0.0, 0.0, 0.0))], [material], [])
+    pixels, _, mesh_obj = _import_and_render(bpy_module, model, tmp_path, 1, "BLENDER_WORKBENCH")
+    shown = mesh_obj.data.materials[0].diffuse_color
+    np.testing.assert_allclose(shown, (0.22, 0.46, 0.28, 1.0), atol=1e-6)  # ambient + 0.6 diffuse
+    r, g, b, a = _at(pixels, 0)
+    assert a > 0.95 and g > 1.3 * max(r, b)
