@@ -12,9 +12,10 @@ The hull is a Geometry Nodes modifier (group ``GROUP_NAME``, made once, versione
   ``line.category_widths``; times the per-vertex MMD edge scale (``mmd_edge_scale``) and a
   vertex group ``OUTLINE_GROUP`` the user painted. Our code writes the per-slot part as mesh
   attributes (``WIDTH_ATTR`` per vertex, ``FACE_ATTR`` per face, ``COLOR_ATTR`` per face corner).
-- Direction: the area-weighted normal averaged over all vertices at the same position (MMD
-  models split vertices at UV seams and hard edges; per-vertex normals tear the hull apart
-  there), so hard edges neither gap nor spike; zero-area faces weigh nothing.
+- Direction: the area-weighted normal summed over all vertices at the same rest position
+  (``WELD_ATTR``, found once when the look is applied; MMD models split vertices at UV seams
+  and hard edges, and per-vertex normals tear the hull apart there), so hard edges neither
+  gap nor spike; zero-area faces weigh nothing.
 - Width: with ``line.screen_space`` (the default) the hull is ``line.width`` x the frame's
   height wide in pixels, whatever the camera distance: the offset grows with the depth along
   the active camera's view axis, and follows its lens, sensor and the render resolution (the
@@ -39,7 +40,7 @@ from . import traits
 from .looks import srgb_to_linear
 
 MODIFIER_NAME = "MMD2Anime Outline"
-GROUP_NAME = "MMD2Anime Outline v1"
+GROUP_NAME = "MMD2Anime Outline v2"
 OUTLINE_GROUP = "mmd2anime_outline"  # a vertex group the user paints to scale the width
 OUTLINE_OF_KEY = "mmd2anime_outline"  # ID property marking our outline materials
 EDGE_SCALE_ATTR = "mmd_edge_scale"
@@ -47,7 +48,8 @@ WIDTH_ATTR = "mmd2anime_outline_width"
 FACE_ATTR = "mmd2anime_outline_face"
 COLOR_ATTR = "mmd2anime_outline_color"
 DEPTH_PUSH = 3.0  # line widths the hull moves back along the view ray
-MERGE_FRACTION = 1e-5  # of the model's height: vertices closer than this share a normal
+WELD_ATTR = "mmd2anime_outline_weld"
+WELD_FRACTION = 1e-5  # of the mesh's size: vertices closer than this share a normal
 
 
 def mmd_edge(material: bpy.types.Material | None) -> dict | None:
@@ -149,11 +151,25 @@ def write_line_attributes(obj: bpy.types.Object, lines: list[tuple[float, tuple]
     np.maximum.at(vertex_width, loop_verts, np.repeat(face_width, loop_totals))
     attributes = mesh.attributes
     attributes.new(WIDTH_ATTR, "FLOAT", "POINT").data.foreach_set("value", vertex_width)
+    attributes.new(WELD_ATTR, "INT", "POINT").data.foreach_set("value", weld_groups(mesh))
     lined = (face_width > 0).astype(bool)
     attributes.new(FACE_ATTR, "BOOLEAN", "FACE").data.foreach_set("value", lined)
     # Per face corner: EEVEE reads corner colors (Cycles reads either).
     corner_colors = np.repeat(colors[index], loop_totals, axis=0).ravel()
     attributes.new(COLOR_ATTR, "FLOAT_COLOR", "CORNER").data.foreach_set("color", corner_colors)
+
+
+def weld_groups(mesh: bpy.types.Mesh) -> np.ndarray:
+    """Per vertex, one id shared by all vertices at the same rest position (MMD splits
+    vertices at UV seams and hard edges; they move together when skinned)."""
+    co = np.zeros(len(mesh.vertices) * 3, np.float32)
+    mesh.vertices.foreach_get("co", co)
+    co = co.reshape(-1, 3)
+    if not len(co):
+        return np.zeros(0, np.int32)
+    step = max(float(np.linalg.norm(np.ptp(co, axis=0))) * WELD_FRACTION, 1e-9)
+    _, groups = np.unique(np.round(co / step).astype(np.int64), axis=0, return_inverse=True)
+    return groups.astype(np.int32).ravel()
 
 
 def remove_line_attributes(obj: bpy.types.Object) -> None:
@@ -165,7 +181,7 @@ def remove_line_attributes(obj: bpy.types.Object) -> None:
         for fcurve in [d for d in animation.drivers if d.data_path.startswith(ours)]:
             animation.drivers.remove(fcurve)
     attributes = obj.data.attributes
-    for name in (WIDTH_ATTR, FACE_ATTR, COLOR_ATTR):
+    for name in (WIDTH_ATTR, FACE_ATTR, COLOR_ATTR, WELD_ATTR):
         attribute = attributes.get(name)
         if attribute is not None:
             attributes.remove(attribute)
@@ -193,7 +209,6 @@ def add_outline(
     modifier.node_group = ensure_outline_group()
     inputs = _input_ids(modifier.node_group)
     modifier[inputs["Outline Slot"]] = slot
-    modifier[inputs["Merge Distance"]] = MERGE_FRACTION * model_height
     modifier[inputs["Depth Push"]] = DEPTH_PUSH
     if line["screen_space"]:
         modifier[inputs["World Width"]] = 0.0
@@ -300,7 +315,6 @@ def _build_group() -> bpy.types.NodeTree:
         ("Frame Ratio", "NodeSocketFloat", 1.0),
         ("Sensor Height", "NodeSocketBool", False),
         ("Outline Slot", "NodeSocketInt", 0),
-        ("Merge Distance", "NodeSocketFloat", 1e-5),
         ("Depth Push", "NodeSocketFloat", DEPTH_PUSH),
     ):
         socket = interface.new_socket(name, in_out="INPUT", socket_type=kind)
@@ -312,21 +326,22 @@ def _build_group() -> bpy.types.NodeTree:
     geometry = given["Geometry"]
 
     # Averaged normals: area-weighted face normals, averaged over welded vertices.
+    # (Read at points, a face field is the mean over the point's faces.)
     face_normal = b.node("GeometryNodeFieldOnDomain", domain="FACE", data_type="FLOAT_VECTOR")
     area = b.node("GeometryNodeInputMeshFaceArea").outputs[0]
     b.link(b.scale(b.node("GeometryNodeInputNormal").outputs[0], area), face_normal.inputs[0])
-    merged = b.node("GeometryNodeMergeByDistance")
-    b.link(geometry, merged.inputs["Geometry"])
-    b.link(given["Merge Distance"], merged.inputs["Distance"])
+    weld = b.node("GeometryNodeInputNamedAttribute", data_type="INT")
+    weld.inputs["Name"].default_value = WELD_ATTR
+    summed = b.node("GeometryNodeAccumulateField", data_type="FLOAT_VECTOR", domain="POINT")
+    b.link(face_normal.outputs[0], summed.inputs["Value"])
+    b.link(weld.outputs["Attribute"], summed.inputs["Group ID"])
+    # Captured on the surface: the hull's faces are flipped, so its own normals point inward.
+    capture = b.node("GeometryNodeCaptureAttribute", domain="POINT")
+    capture.capture_items.new("VECTOR", "Normal")
+    b.link(geometry, capture.inputs["Geometry"])
+    b.link(summed.outputs["Total"], capture.inputs["Normal"])
+    normal = capture.outputs["Normal"]
     position = b.node("GeometryNodeInputPosition").outputs[0]
-    nearest = b.node("GeometryNodeSampleNearest", domain="POINT")
-    b.link(merged.outputs[0], nearest.inputs["Geometry"])
-    b.link(position, nearest.inputs["Sample Position"])
-    sampled = b.node("GeometryNodeSampleIndex", data_type="FLOAT_VECTOR", domain="POINT")
-    b.link(merged.outputs[0], sampled.inputs["Geometry"])
-    b.link(face_normal.outputs[0], sampled.inputs["Value"])
-    b.link(nearest.outputs[0], sampled.inputs["Index"])
-    normal = sampled.outputs[0]
 
     # World space: the object's and the active camera's transforms.
     self_info = b.node("GeometryNodeObjectInfo")
@@ -401,7 +416,7 @@ def _build_group() -> bpy.types.NodeTree:
     unlined = b.node("FunctionNodeBooleanMath", operation="NOT")
     b.link(lined.outputs["Attribute"], unlined.inputs[0])
     delete = b.node("GeometryNodeDeleteGeometry", domain="FACE")
-    b.link(geometry, delete.inputs["Geometry"])
+    b.link(capture.outputs["Geometry"], delete.inputs["Geometry"])
     b.link(unlined.outputs[0], delete.inputs["Selection"])
     flip = b.node("GeometryNodeFlipFaces")
     b.link(delete.outputs[0], flip.inputs["Mesh"])
