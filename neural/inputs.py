@@ -54,14 +54,33 @@ DEPTH_CLIP = 4.0
 
 
 def linear_to_srgb(linear: np.ndarray) -> np.ndarray:
-    """The sRGB transfer function on [0, 1] (values outside are clipped)."""
-    x = np.clip(linear, 0.0, 1.0)
-    return np.where(x <= 0.0031308, 12.92 * x, 1.055 * np.power(x, 1 / 2.4) - 0.055)
+    """The sRGB transfer function on [0, 1] (values outside are clipped). numpy only: the
+    layout previews use it in a Blender without torch."""
+    x = _unit(linear)
+    out = np.power(x, 1 / 2.4, out=np.empty_like(x))  # in place: one power, one branch
+    out *= 1.055
+    out -= 0.055
+    low = x <= 0.0031308
+    out[low] = x[low] * 12.92
+    return out
 
 
 def srgb_to_linear(srgb: np.ndarray) -> np.ndarray:
-    x = np.clip(srgb, 0.0, 1.0)
-    return np.where(x <= 0.04045, x / 12.92, np.power((x + 0.055) / 1.055, 2.4))
+    x = _unit(srgb)
+    out = np.add(x, 0.055, out=np.empty_like(x))
+    out /= 1.055
+    np.power(out, 2.4, out=out)
+    low = x <= 0.04045
+    out[low] = x[low] / 12.92
+    return out
+
+
+def _unit(values) -> np.ndarray:
+    """``values`` as a float array (0-d stays an array, so masks can assign) in [0, 1]."""
+    a = np.asarray(values)
+    if not np.issubdtype(a.dtype, np.floating):
+        a = a.astype(np.float64)
+    return np.clip(a, 0.0, 1.0, out=np.empty_like(a))
 
 
 def keypoint_sigma(width: int, height: int) -> float:
