@@ -14,8 +14,8 @@ so library poses, VMD motions and keypoints work on it as on any model.
 from __future__ import annotations
 
 from ..model import Model
-from .build import MATERIALS
-from .build import build as _build
+from .assemble import MATERIALS
+from .assemble import build as _build
 from .params import AGES, COLOR_PARTS, HAIR_STYLES, OUTFITS, Body, CharacterParams
 from .presets import PRESETS, random_params
 

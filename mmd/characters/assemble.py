@@ -20,7 +20,7 @@ MATERIALS = {
     "skin": ("肌", "skin", 0.8),
     "eye_white": ("白目", "eye_white", 0.0),
     "eyes": ("瞳", "eyes", 0.0),
-    "lashes": ("睫毛", "eye_lashes", 0.0),
+    "lashes": ("まつげ", "eye_lashes", 0.0),
     "brows": ("眉", "brows", 0.0),
     "mouth": ("口", "mouth", 0.0),
     "hair": ("髪", "hair", 1.0),
@@ -28,9 +28,12 @@ MATERIALS = {
     "inner": ("シャツ", "clothes_inner", 0.8),
     "bottom": ("下衣", "clothes_bottom", 1.0),
     "top": ("上着", "clothes_top", 1.0),
-    "accent": ("飾り", "clothes_accent", 0.8),
+    "accent": ("リボン", "clothes_accent", 0.8),
     "shoes": ("靴", "shoes", 1.0),
 }
+
+
+FULL_LENGTH_LEGS = ("blazer_trousers", "long_coat")
 
 
 def _colors(params: CharacterParams) -> dict[str, tuple[float, float, float]]:
@@ -66,7 +69,10 @@ def build(params: CharacterParams) -> Model:
     for sign in (1.0, -1.0):
         fig.arm(parts, "skin", sign)
         fig.hand(parts, "skin", sign)
-        fig.leg(parts, "skin", sign)
+        trousers = params.outfit in FULL_LENGTH_LEGS or (params.outfit == "hoodie" and
+                                                          dims.child <= 0.5)  # fmt: skip
+        if not trousers:  # legs hidden under trousers are not built
+            fig.leg(parts, "skin", sign)
     head.face(parts)
     build_hair(params.hair, head, fig, parts)
     OUTFIT_BUILDERS[params.outfit](fig, parts)

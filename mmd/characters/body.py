@@ -197,7 +197,7 @@ class Figure:
         return pts
 
     def trunk(self, parts: Parts, material: str = "skin") -> None:
-        y = np.linspace(self.crotch_y, self.top_y, 18)
+        y = np.linspace(self.crotch_y, self.top_y, 12)  # mostly under clothes: coarse
         rx, rz, zc, bulge = self.trunk_section(y)
         path = np.stack([np.zeros_like(y), y, zc], -1)
 
@@ -205,7 +205,7 @@ class Figure:
             front = np.clip(-np.sin(theta), 0.0, None)  # +Z is the back: -Z the front
             return 1.0 + bulge[:, None] * np.abs(np.sin(theta))[None] * front[None] ** 2
 
-        pos, faces, _ = loft(path, (1.0, 0.0, 0.0), rx, rz, 24, shape=shape, caps=(0.4, 0.3))
+        pos, faces, _ = loft(path, (1.0, 0.0, 0.0), rx, rz, 18, shape=shape, caps=(0.4, 0.3))
         parts.add(material, pos, faces, *self.trunk_weights(pos, skirt=False))
 
     def neck(self, parts: Parts, material: str = "skin", extra: float = 0.0) -> None:
@@ -268,7 +268,7 @@ class Figure:
 
     def arm(self, parts: Parts, material: str, sign: float, s0: float | None = None,
             s1: float | None = None, extra: float = 0.0, flare: float = 0.0,
-            rings: int = 18, segments: int = 14, caps=(0.5, 0.5)) -> None:  # fmt: skip
+            rings: int = 15, segments: int = 12, caps=(0.5, 0.5)) -> None:  # fmt: skip
         """Skin (or a sleeve: ``extra`` out, ``flare`` more at the cuff) from arc length s0
         to s1 along the arm (default: shoulder to wrist)."""
         start, down, keys, radii = self.arm_chain(sign)
@@ -284,7 +284,7 @@ class Figure:
 
     def leg(self, parts: Parts, material: str, sign: float, s0: float | None = None,
             s1: float | None = None, extra: float = 0.0, flare: float = 0.0,
-            rings: int = 18, segments: int = 14, caps=(0.5, 0.4)) -> None:  # fmt: skip
+            rings: int = 16, segments: int = 12, caps=(0.5, 0.4)) -> None:  # fmt: skip
         ctrl, arc, keys, radii = self.leg_chain(sign)
         s0 = 0.0 if s0 is None else s0
         s1 = arc[-1] if s1 is None else s1
@@ -315,11 +315,11 @@ class Figure:
             tip = heads[2] + 0.35 * (heads[2] - heads[1])
             ctrl = np.concatenate([heads, tip[None]])
             arc = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(ctrl, axis=0), axis=1))])
-            u = np.linspace(-0.05 * arc[-1], arc[-1], 8)
+            u = np.linspace(-0.05 * arc[-1], arc[-1], 6)
             path = np.stack([np.interp(u, arc, ctrl[:, j]) for j in range(3)], -1)
             path[0] = ctrl[0] - 0.05 * (ctrl[1] - ctrl[0])
-            r = np.full(8, radius * hk) * np.interp(u, [0, arc[-1]], [1.0, 0.8])
-            pos, faces, ring = loft(path, (0.0, 0.0, 1.0), r, r, 6, caps=(0.5, 0.8))
+            r = np.full(6, radius * hk) * np.interp(u, [0, arc[-1]], [1.0, 0.8])
+            pos, faces, ring = loft(path, (0.0, 0.0, 1.0), r, r, 5, caps=(0.5, 0.8))
             keys = [
                 (arc[1] - 0.05, i[names[0]]),
                 (arc[1] + 0.05, i[names[1]]),

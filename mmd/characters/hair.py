@@ -45,7 +45,7 @@ class HairBuilder:
     def shell(self, front_v: float = 0.42, side_v: float = -0.1, back_v: float = -0.7,
               lift: float = 0.06) -> None:  # fmt: skip
         """The volume over the skull, down to a hairline: forehead, temples, nape."""
-        cols, rows = 36, 10
+        cols, rows = 48, 10
         u = np.linspace(-np.pi, np.pi, cols, endpoint=False)
         c = (1.0 - np.cos(u)) / 2  # 0 at the face, 1 at the back
         low = np.where(c < 0.5, front_v + (side_v - front_v) * 2 * c,
@@ -126,10 +126,10 @@ class HairBuilder:
                     (0.06 * h, 0.07 * h, 0.015 * h),
                 )
                 continue
-            near = self.head.surface(np.full(2, sign * 1.25), np.array([0.5, -0.5]), 0.07)
+            near = self.head.surface(np.full(2, sign * 1.45), np.array([0.5, -0.5]), 0.07)
             chest = fig.d.chest[1] + 0.45 * fig.d.limb
-            low = [(sign * fig.p.shoulder[0] * 0.55, fig.p.shoulder[1] + 0.1 * h, -chest * 0.6),
-                   (sign * fig.p.shoulder[0] * 0.6, end_y, -chest * 1.1)]  # fmt: skip
+            low = [(sign * fig.p.shoulder[0] * 0.7, fig.p.shoulder[1] + 0.1 * h, -chest * 0.5),
+                   (sign * fig.p.shoulder[0] * 0.72, end_y, -chest * 1.05)]  # fmt: skip
             self.lock(np.concatenate([near, low]), (0.22 * h, 0.26 * h, 0.02 * h),
                       (0.06 * h, 0.07 * h, 0.015 * h), 12)  # fmt: skip
 
