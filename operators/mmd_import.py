@@ -8,7 +8,7 @@ from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, St
 from bpy_extras.io_utils import ImportHelper
 
 from .. import armatures, preferences
-from ..mmd import blender_import, pose_library
+from ..mmd import blender_characters, blender_import, pose_library
 from ..mmd.errors import MMDFormatError
 from ..mmd.model import MOTION_FPS, Model, Motion, Pose
 
@@ -226,7 +226,9 @@ class MMD2ANIME_OT_apply_library_pose(bpy.types.Operator):
         armature = target_armature(context)
         # REST: an empty pose sends every bone back to rest.
         pose = Pose() if self.pose == "REST" else pose_library.get_pose(self.pose)
-        _warn_unmatched(self, blender_import.apply_pose(armature, pose, scale=self.scale))
+        # A built-in character's translations scale with its legs (1 for other models).
+        scale = blender_characters.pose_scale(armature, self.scale)
+        _warn_unmatched(self, blender_import.apply_pose(armature, pose, scale=scale))
         return {"FINISHED"}
 
 

@@ -246,3 +246,39 @@ def test_demo_with_an_unknown_character_exits_2_with_the_names():
     assert result.returncode == 2
     assert "unknown character 'nobody'" in result.stderr
     assert all(name in result.stderr for name in PRESETS)
+
+
+def test_dataset_draws_a_character_per_sample_and_cleans_up(scene, tmp_path):
+    import bpy
+
+    from mmd2anime.layout.dataset import CharacterPuppets, write_dataset
+    from mmd2anime.layout.errors import LayoutError
+
+    before = {kind: len(getattr(bpy.data, kind)) for kind in ("objects", "meshes", "materials")}
+    manifest = write_dataset(tmp_path / "a", 3, seed=4, size=(48, 48),
+                             characters=CharacterPuppets("random", seed=4))  # fmt: skip
+    again = write_dataset(tmp_path / "b", 3, seed=4, size=(48, 48),
+                          characters=CharacterPuppets("random", seed=4))  # fmt: skip
+    cast = [entry["choices"]["character"] for entry in manifest["frames"]]
+    assert len({c["name"] for c in cast}) == 3  # a new character each sample
+    assert cast == [entry["choices"]["character"] for entry in again["frames"]]
+    assert {kind: len(getattr(bpy.data, kind)) for kind in before} == before
+    for entry in manifest["frames"]:
+        assert (tmp_path / "a" / entry["files"]["bundle"]).is_file()
+    named = write_dataset(tmp_path / "c", 2, seed=1, size=(32, 32),
+                          characters=CharacterPuppets("child,teacher", seed=1))  # fmt: skip
+    assert {e["choices"]["character"]["name"] for e in named["frames"]} <= {"child", "teacher"}
+    with pytest.raises(LayoutError, match="nobody.*schoolgirl"):
+        CharacterPuppets("nobody")
+
+
+def test_apply_library_pose_operator_fits_the_pose_to_a_character(scene):
+    import bpy
+
+    from mmd2anime.armatures import bones_by_name_j
+
+    armature = _bc().add_character("little_sister")
+    assert bpy.ops.mmd2anime.apply_library_pose(pose="kneeling") == {"FINISHED"}
+    knee = armature.matrix_world @ bones_by_name_j(armature)["右ひざ"].head
+    hip = armature.data.bones[bones_by_name_j(armature)["左足"].name].head_local.z
+    assert abs(knee.z) < 0.12 * hip
