@@ -192,6 +192,14 @@ def _from_nodes(traits: dict, tree) -> None:
                 traits["toon"] = node.image
 
 
+def is_mmd_material(material: bpy.types.Material | None) -> bool:
+    """Whether the material carries MMD data: our importer's record or mmd_tools' fields
+    (with or without mmd_tools enabled)."""
+    if material is None:
+        return False
+    return material.get(MMD_KEY) is not None or _mmd_tools_fields(material) is not None
+
+
 def material_traits(material: bpy.types.Material | None) -> dict:
     """What a material looks like, for looks and outlines.
 

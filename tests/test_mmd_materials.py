@@ -78,6 +78,9 @@ def test_traits_of_other_materials_have_every_key(scene, bpy_module):
     plain = bpy_module.data.materials.new("plain")
     assert set(_traits(plain)) == TRAIT_KEYS and set(_traits(None)) == TRAIT_KEYS
     assert _traits(plain)["sphere"] is None and _traits(plain)["toon_index"] == -1
+    from mmd2anime.shaders.traits import is_mmd_material
+
+    assert not is_mmd_material(plain) and not is_mmd_material(None)
 
 
 def test_traits_of_an_mmd_tools_material_saved_without_mmd_tools(scene, bpy_module):
@@ -100,6 +103,9 @@ def test_traits_of_an_mmd_tools_material_saved_without_mmd_tools(scene, bpy_modu
     node = material.node_tree.nodes.new("ShaderNodeTexImage")
     node.name, node.image = "mmd_sphere_tex", sphere
     traits = _traits(material)
+    from mmd2anime.shaders.traits import is_mmd_material
+
+    assert is_mmd_material(material)
     assert traits["sphere_mode"] == 2 and traits["sphere"] == sphere
     assert traits["toon_index"] == 4 and traits["double_sided"]
     assert traits["edge"]["enabled"] and traits["edge"]["size"] == pytest.approx(0.7)
