@@ -22,9 +22,9 @@ import bpy
 from .. import armatures
 from ..shaders.mmd_material import build_tree
 from ..shaders.toon_ramps import ramp_name, shared_toon_image
+from ..shaders.traits import MMD_KEY
 from .model import Material, Model
 
-MMD_KEY = "mmd2anime_mmd"
 # MMD resolves an own toon texture named toon01.bmp..toon10.bmp to the shared toon when the
 # model's folder lacks the file; PMD models name their toons that way too.
 _SHARED_TOON_NAME = re.compile(r"^toon(0[1-9]|10)\.bmp$", re.IGNORECASE)

@@ -17,7 +17,7 @@ import contextlib
 
 import bpy
 
-MMD_KEY = "mmd2anime_mmd"  # mmd/blender_materials.py writes it
+MMD_KEY = "mmd2anime_mmd"  # mmd/blender_materials.py writes it (its docstring has the keys)
 BASE_NODE, SPHERE_NODE, TOON_NODE = "MMD Base Texture", "MMD Sphere Texture", "MMD Toon Texture"
 MMD_TOOLS_NODES = {"texture": "mmd_base_tex", "sphere": "mmd_sphere_tex", "toon": "mmd_toon_tex"}
 EDGE_FLAG, DOUBLE_SIDED_FLAG = 0x10, 0x01
