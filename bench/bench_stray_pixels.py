@@ -33,6 +33,7 @@ MOTION_KEYS = ("walking", "arms_crossed", "running")
 MOTION_FRAMES = (15, 45)
 POSES = ("walking", "sitting", "arms_crossed")
 ALPHA_COVERED = 0.25
+CHARACTER = "character:"  # --model character:NAME: one of our built characters
 
 
 def stray_mask(plain_alpha: np.ndarray, look_alpha: np.ndarray, margin: int = 8) -> np.ndarray:
@@ -83,16 +84,22 @@ def setup_render(scene, size: int, engine: str = "cycles") -> None:
 
 
 def import_figure(scene, path: Path | None):
-    """The model file's armature (the mannequin when ``path`` is None), with a sun."""
+    """The model file's armature (the mannequin when ``path`` is None, one of our characters
+    for ``character:NAME``), with a sun."""
     import bpy
 
     from mmd2anime import mmd
     from mmd2anime.mmd import blender_import
     from mmd2anime.mmd.mannequin import mannequin_model
 
-    model = mannequin_model() if path is None else mmd.read(path)
-    texture_dir = None if path is None else str(Path(path).parent)
-    armature = blender_import.import_model(model, texture_dir=texture_dir, warnings=[])
+    if str(path).startswith(CHARACTER):
+        from mmd2anime.mmd.blender_characters import add_character
+
+        armature = add_character(str(path)[len(CHARACTER) :])
+    else:
+        model = mannequin_model() if path is None else mmd.read(path)
+        texture_dir = None if path is None else str(Path(path).parent)
+        armature = blender_import.import_model(model, texture_dir=texture_dir, warnings=[])
     sun = bpy.data.objects.new("Sun", bpy.data.lights.new("Sun", "SUN"))
     sun.data.energy = 3.0
     sun.rotation_euler = (0.9, 0.0, -0.6)
@@ -227,7 +234,12 @@ def measure(scene, armature, look: dict) -> tuple[int, float, np.ndarray, np.nda
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=512)
-    parser.add_argument("--model", type=Path, action="append", help="PMX file (repeatable)")
+    parser.add_argument(
+        "--model",
+        type=Path,
+        action="append",
+        help="PMX file, 'mannequin' or 'character:NAME' (repeatable)",
+    )
     parser.add_argument("--engine", choices=("cycles", "eevee"), default="cycles")
     parser.add_argument("--looks", nargs="*", help="looks to measure (default: all shipped)")
     args = parser.parse_args()
@@ -236,7 +248,8 @@ def main() -> None:
 
     from mmd2anime.shaders import apply, looks, render_look
 
-    models = args.model or ([MIKU] if MIKU.is_file() else []) + [None]
+    models = [None if str(p) == "mannequin" else p for p in args.model or ()]
+    models = models or ([MIKU] if MIKU.is_file() else []) + [None]
     names = args.looks or looks.list_looks()
     cameras = [(az, d) for az in (0.0, 90.0, 160.0) for d in (1.0, 2.0, 4.0)]
     print(f"{args.engine}, {args.size}², stray pixels (> 8 px off the plain silhouette)")

@@ -55,9 +55,7 @@ WELD_FRACTION = 1e-5  # of the mesh's size: vertices closer than this share a no
 def mmd_edge(material: bpy.types.Material | None) -> dict | None:
     """A material's MMD edge {"enabled", "color" (RGBA), "size"}, or None for a material
     without MMD data (neither our importer's nor mmd_tools')."""
-    if material is None:
-        return None
-    if material.get(traits.MMD_KEY) is None and traits._mmd_tools_fields(material) is None:
+    if not traits.is_mmd_material(material):
         return None
     return traits.material_traits(material)["edge"]
 
@@ -114,7 +112,7 @@ def outline_material(look: dict) -> bpy.types.Material:
     links.new(attribute.outputs["Color"], emission.inputs["Color"])
     transparent = nodes.new("ShaderNodeBsdfTransparent")
     geometry = nodes.new("ShaderNodeNewGeometry")
-    # Fac 1 = transparent: backfacing, or (1 - edge alpha).
+    # Opacity: 0 where the hull faces away (in front of the body), else the edge alpha.
     opacity = nodes.new("ShaderNodeMath")
     opacity.operation = "MULTIPLY"
     invert = nodes.new("ShaderNodeMath")
