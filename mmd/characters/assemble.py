@@ -34,6 +34,8 @@ MATERIALS = {
 
 
 FULL_LENGTH_LEGS = ("blazer_trousers", "long_coat")
+# Open surfaces (skirts, hems, the hair shell) show their inside when a pose turns them.
+DOUBLE_SIDED = ("hair", "legwear", "inner", "bottom", "top", "accent")
 
 
 def _colors(params: CharacterParams) -> dict[str, tuple[float, float, float]]:
@@ -102,7 +104,7 @@ def _assemble(params: CharacterParams, parts: Parts, bones, eye_y: float) -> Mod
         rgb = colors[key]
         materials.append(Material(
             name, name_e, (*rgb, 1.0), ambient=tuple(0.5 * c for c in rgb),
-            flags=0x10 if edge else 0, edge_color=(*(0.25 * c for c in rgb), 1.0),
+            flags=(0x10 if edge else 0) | (0x01 if key in DOUBLE_SIDED else 0), edge_color=(*(0.25 * c for c in rgb), 1.0),
             edge_size=edge or 1.0, index_count=count,
         ))  # fmt: skip
     model = Model(
