@@ -47,3 +47,18 @@ def test_missing_target_is_named(tmp_path, capsys):
     assert main(argv) == 2
     assert "000002_color.png: missing" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_init_continues_from_a_pack_and_refuses_another_architecture(tmp_path, capsys):
+    layouts, targets = _pairs(tmp_path)
+    first, second = tmp_path / "a.safetensors", tmp_path / "b.safetensors"
+    common = ["--pair", str(layouts), str(targets), "--look", "pastel", "--size", "32",
+              "--batch", "2", "--threads", "1"]  # fmt: skip
+    assert main([*common, "--out", str(first), "--steps", "2"]) == 0
+    assert main([*common, "--out", str(second), "--steps", "1", "--init", str(first), "--lr",
+                 "1e-9"]) == 0  # fmt: skip
+    a, b = load_pack(first)[0].state_dict(), load_pack(second)[0].state_dict()
+    # one step at a negligible learning rate: the weights are the first pack's
+    assert all(np.allclose(a[k], b[k], atol=1e-5) for k in a)
+    assert main([*common, "--out", str(second), "--init", str(first), "--arch", "1"]) == 2
+    assert "architecture 2, not 1" in capsys.readouterr().err
