@@ -125,6 +125,48 @@ def smooth_path(ctrl, count: int, passes: int = 3) -> np.ndarray:
     return path
 
 
+def loft_batch(
+    paths: np.ndarray,
+    hints: np.ndarray,
+    rx: np.ndarray,
+    rz: np.ndarray,
+    segments: int,
+    caps: tuple[float, float],
+) -> tuple[np.ndarray, np.ndarray]:
+    """``loft`` for B tubes of the same ring count at once (paths (B, K, 3), hints (B, K, 3),
+    radii (B, K)), both ends capped: positions and faces of all of them, tube after tube."""
+    b, k = paths.shape[:2]
+    tangent = np.gradient(paths, axis=1)
+    tangent /= np.maximum(np.linalg.norm(tangent, axis=-1, keepdims=True), 1e-12)
+    side = hints - np.sum(hints * tangent, -1, keepdims=True) * tangent
+    side /= np.maximum(np.linalg.norm(side, axis=-1, keepdims=True), 1e-12)
+    normal = cross(tangent, side)
+    theta = np.linspace(0.0, 2 * np.pi, segments, endpoint=False)
+    ring = (paths[:, :, None] + (rx[..., None] * np.cos(theta))[..., None] * side[:, :, None]
+            + (rz[..., None] * np.sin(theta))[..., None] * normal[:, :, None])  # fmt: skip
+    radius0 = 0.5 * (rx[:, 0] + rz[:, 0])
+    radius1 = 0.5 * (rx[:, -1] + rz[:, -1])
+    start = paths[:, 0] - caps[0] * radius0[:, None] * tangent[:, 0]
+    end = paths[:, -1] + caps[1] * radius1[:, None] * tangent[:, -1]
+    pos = np.concatenate([ring.reshape(b, k * segments, 3), start[:, None], end[:, None]], 1)
+    n = k * segments
+    template = np.concatenate(
+        [
+            ring_faces(k, segments),
+            fan_faces(n, np.arange(segments)),
+            fan_faces(n + 1, (k - 1) * segments + np.arange(segments)),
+        ]
+    )
+    faces = template[None] + (np.arange(b) * (n + 2))[:, None, None]
+    flat = pos.reshape(-1, 3)
+    # Wind each tube outward: the sign of its signed volume about its own center.
+    center = pos.mean(1, keepdims=True)
+    tri = pos[np.arange(b)[:, None, None], template[None]] - center[:, None]
+    volume = np.einsum("btj,btj->b", tri[:, :, 0], cross(tri[:, :, 1], tri[:, :, 2]))
+    faces[volume < 0] = faces[volume < 0][:, :, ::-1]
+    return flat, faces.reshape(-1, 3)
+
+
 def disc(rings: int, segments: int) -> tuple[np.ndarray, np.ndarray]:
     """A unit disc in (u, v): center first, then ``rings`` loops; faces wound +u x +v."""
     r = np.linspace(0.0, 1.0, rings + 1)[1:]

@@ -14,12 +14,23 @@ import numpy as np
 
 from .body import Figure
 from .face import Head
-from .geometry import Parts, cross, key_weights, loft, orient_along, rigid, ring_faces, smooth_path
+from .geometry import (
+    Parts,
+    cross,
+    key_weights,
+    loft,
+    loft_batch,
+    orient_along,
+    rigid,
+    ring_faces,
+    smooth_path,
+)
 
 
 class HairBuilder:
     def __init__(self, head: Head, figure: Figure, parts: Parts) -> None:
         self.head, self.fig, self.parts = head, figure, parts
+        self.pending: dict[int, list[tuple]] = {}
         p, h = figure.p, head.size
         self.h = h
         self.keys = [(p.shoulder[1] - 0.25 * figure.torso_len, figure.index["上半身2"]),
@@ -29,18 +40,24 @@ class HairBuilder:
         _, rz, zc, _ = figure.trunk_section(ys)
         self.back_z = float(np.max(zc + rz)) + 0.45 * figure.d.limb
 
-    def lock(self, ctrl, width, thick, count: int = 10, material: str = "hair") -> np.ndarray:
-        """A tapered lock along the control points; width/thick are (root, widest, tip)."""
+    def lock(self, ctrl, width, thick, count: int = 10) -> np.ndarray:
+        """A tapered lock along the control points; width/thick are (root, widest, tip).
+        Locks are collected and lofted together in ``finish`` (one numpy pass per length)."""
         path = smooth_path(ctrl, count)
         t = np.linspace(0.0, 1.0, count)
         w = np.interp(t, [0.0, 0.3, 1.0], width)
         d = np.interp(t, [0.0, 0.3, 1.0], thick)
         tangent = np.gradient(path, axis=0)
-        out = path - self.head.center
-        hint = cross(tangent, out)
-        pos, faces, _ = loft(path, hint, w, d, 6, caps=(0.3, 0.0))
-        self.parts.add(material, pos, faces, *key_weights(pos[:, 1], self.keys))
+        hint = cross(tangent, path - self.head.center)  # flat on the head, wide across
+        self.pending.setdefault(count, []).append((path, hint, w, d))
         return path
+
+    def finish(self) -> None:
+        for locks in self.pending.values():
+            paths, hints, w, d = (np.stack(column) for column in zip(*locks, strict=True))
+            pos, faces = loft_batch(paths, hints, w, d, 6, caps=(0.3, 0.0))
+            self.parts.add("hair", pos, faces, *key_weights(pos[:, 1], self.keys))
+        self.pending.clear()
 
     def shell(self, front_v: float = 0.42, side_v: float = -0.1, back_v: float = -0.7,
               lift: float = 0.06) -> None:  # fmt: skip
@@ -201,3 +218,4 @@ def build_hair(style: str, head: Head, figure: Figure, parts: Parts) -> None:
         hb.hanging(back[2:-2], p.shoulder[1] - 0.1 * T, spread=1.05)
     else:
         raise ValueError(f"unknown hair style {style!r}")
+    hb.finish()
