@@ -18,6 +18,9 @@ motion_next    H, W, 2      the same towards the next frame
 keypoints      P, 18, 2     OpenPose/COCO-18 pixel coordinates (x, y), origin at the
                             top-left pixel corner; NaN where the bone is missing
 visibility     P, 18        uint8: 0 missing, 1 occluded, 2 visible (COCO convention)
+hair           H, W         0..1 where a look's toon materials mark hair (the shader
+                            AOV ``mmd2anime_hair``), for the photography pass's halo;
+                            None without a look (and in bundles written before it)
 ============== ============ ==========================================================
 
 Metadata: ``people`` (armature name per person), ``frame``, ``engine``, ``camera`` (a
@@ -40,8 +43,10 @@ KEYPOINT_NAMES = (
     "l_ear",
 )  # fmt: skip
 IMAGE_FIELDS = ("color", "alpha", "depth", "normal", "motion_prev", "motion_next")
+# Masks for the photography pass, not stylizer inputs: outside IMAGE_FIELDS and ``present``.
+MASK_FIELDS = ("hair",)
 _CHANNELS = {"color": 3, "alpha": None, "depth": None, "normal": 3, "motion_prev": 2,
-             "motion_next": 2}  # fmt: skip
+             "motion_next": 2, "hair": None}  # fmt: skip
 
 
 @dataclass
@@ -54,6 +59,7 @@ class FrameBundle:
     normal: np.ndarray | None = None
     motion_prev: np.ndarray | None = None
     motion_next: np.ndarray | None = None
+    hair: np.ndarray | None = None
     keypoints: np.ndarray = field(default_factory=lambda: np.zeros((0, 18, 2), np.float32))
     visibility: np.ndarray = field(default_factory=lambda: np.zeros((0, 18), np.uint8))
     people: list[str] = field(default_factory=list)
@@ -64,7 +70,7 @@ class FrameBundle:
 
     def validate(self) -> None:
         """Raise ValueError when a field breaks the documented shapes and dtypes."""
-        for name in IMAGE_FIELDS:
+        for name in IMAGE_FIELDS + MASK_FIELDS:
             array = getattr(self, name)
             if array is None:
                 continue
@@ -100,7 +106,8 @@ class FrameBundle:
     def save(self, path: str | Path) -> Path:
         """Write ``<path>.npz`` (arrays) beside ``<path>.json`` (metadata); returns the npz."""
         path = Path(path)
-        arrays = {n: getattr(self, n) for n in IMAGE_FIELDS if getattr(self, n) is not None}
+        fields = IMAGE_FIELDS + MASK_FIELDS
+        arrays = {n: getattr(self, n) for n in fields if getattr(self, n) is not None}
         npz = path.with_suffix(".npz")
         np.savez_compressed(npz, keypoints=self.keypoints, visibility=self.visibility, **arrays)
         path.with_suffix(".json").write_text(json.dumps(self.metadata(), indent=1))

@@ -137,7 +137,10 @@ class ShotRunner:
         if look is not None and bundle.color is not None:
             from .shaders.photography import develop_look
 
-            bundle.color = develop_look(bundle.color, bundle.alpha, look)
+            # A hair-only halo follows the hair the look's materials mark; none marked means
+            # no hair in the frame (as in shaders.render_look), not the whole silhouette.
+            hair = bundle.hair if bundle.hair is not None else np.zeros_like(bundle.alpha)
+            bundle.color = develop_look(bundle.color, bundle.alpha, look, hair)
         return bundle, time.perf_counter() - t0
 
     def stylize(self, bundle: FrameBundle) -> tuple[np.ndarray | None, float]:

@@ -273,7 +273,8 @@ def write_dataset(
     if look_data is not None:
 
         def finish(bundle):
-            bundle.color = develop_look(bundle.color, bundle.alpha, look_data)
+            hair = bundle.hair if bundle.hair is not None else np.zeros_like(bundle.alpha)
+            bundle.color = develop_look(bundle.color, bundle.alpha, look_data, hair)
 
     rng = random.Random(seed)
     window = bpy.context.window

@@ -8,6 +8,10 @@ render and view-layer setting touched is restored afterwards.
 The film is made transparent for the render, so ``color`` is premultiplied by ``alpha``
 (background black) and ``alpha`` is true coverage.
 
+Where a look's toon materials mark hair (shader AOV ``toon.HAIR_AOV``), the render also
+writes that AOV into ``hair``, so the look's halo can follow the hair alone; a view layer
+without the AOV gets it for the render only.
+
 Conventions found empirically here (Blender 5.0, EEVEE and Cycles agree):
 - the EXR's first row is the top of the image, so no flip is needed;
 - Vector = (X, Y) offset to the previous frame's position, (Z, W) = current minus next,
@@ -25,6 +29,7 @@ import cv2
 import numpy as np
 
 from ..bundle import FrameBundle
+from ..shaders.toon import HAIR_AOV
 from .camera import camera_metadata, output_size, scene_camera
 from .errors import LayoutError
 from .exr import iter_passes
@@ -38,6 +43,8 @@ ENGINE_PASSES = {
     "BLENDER_EEVEE_NEXT": set(ALL_PASSES),  # Blender 4.2-4.4's name
     "BLENDER_WORKBENCH": {"color", "alpha", "depth"},
 }
+# Engines whose materials can write shader AOVs (Workbench runs no node shaders).
+AOV_ENGINES = {"CYCLES", "BLENDER_EEVEE", "BLENDER_EEVEE_NEXT"}
 # Depth-pass values at or beyond this fraction of clip end are background (Cycles and
 # Workbench write 1e10, EEVEE about the clip end).
 BACKGROUND_FRACTION = 0.999
@@ -68,6 +75,26 @@ def check_passes(scene: bpy.types.Scene, passes: tuple[str, ...]) -> None:
             f"render engine {engine} gives no motion pass while motion blur is on; "
             "turn motion blur off to get motion vectors"
         )
+
+
+def marks_hair(scene: bpy.types.Scene, view_layer: bpy.types.ViewLayer) -> bool:
+    """Whether the render can give a hair mask: the engine runs node shaders and a material
+    of an object in ``view_layer`` writes the hair AOV (a look's hair materials do)."""
+    if scene.render.engine not in AOV_ENGINES:
+        return False
+    seen = set()
+    for obj in view_layer.objects:
+        for slot in getattr(obj, "material_slots", ()):
+            material = slot.material
+            if material is None or material.node_tree is None or material.name in seen:
+                continue
+            seen.add(material.name)
+            if any(
+                node.bl_idname == "ShaderNodeOutputAOV" and node.aov_name == HAIR_AOV
+                for node in material.node_tree.nodes
+            ):
+                return True
+    return False
 
 
 def available_memory() -> int | None:
@@ -101,11 +128,13 @@ def render_bundle(
     keypoints: bool = True,
     tmp_dir: str | Path | None = None,
     keep_exr: str | Path | None = None,
+    hair: bool | None = None,
 ) -> FrameBundle:
     """Render the current frame once and return its passes (and keypoints) as a FrameBundle.
 
     ``keep_exr``: also keep the rendered multilayer EXR at this path (ZIP-compressed)
-    instead of deleting it.
+    instead of deleting it. ``hair``: also render the hair mask (``bundle.hair``); by
+    default when a material marks hair (``marks_hair``).
     """
     passes = tuple(passes)
     check_passes(scene, passes)
@@ -113,16 +142,20 @@ def render_bundle(
     width, height = output_size(scene)
     check_memory(width, height)
     view_layer = bpy.context.view_layer if bpy.context.scene == scene else scene.view_layers[0]
+    if hair is None:
+        hair = marks_hair(scene, view_layer)
+    elif hair and scene.render.engine not in AOV_ENGINES:
+        raise LayoutError(f"render engine {scene.render.engine} has no hair pass (no AOVs)")
     if keep_exr is None:
         handle, path = tempfile.mkstemp(suffix=".exr", dir=str(tmp_dir or fast_temp_dir()))
         os.close(handle)
     else:
         path = str(keep_exr)
     try:
-        render_exr(scene, view_layer, path, passes, compress=keep_exr is not None)
+        render_exr(scene, view_layer, path, passes, compress=keep_exr is not None, hair=hair)
         # Depth first: its background mask zeroes the normals as they are converted.
         wanted = ["Depth", "Combined"] + ["Normal"] * ("normal" in passes)
-        wanted += ["Vector"] * ("motion" in passes)
+        wanted += ["Vector"] * ("motion" in passes) + [HAIR_AOV] * hair
         in_context = bpy.context.scene == scene
         depsgraph = bpy.context.evaluated_depsgraph_get() if in_context else view_layer.depsgraph
         bundle = FrameBundle(width=width, height=height, frame=scene.frame_current,
@@ -145,6 +178,8 @@ def render_bundle(
                 bundle.normal = _camera_normals(pixels, camera, background)
             elif name == "Vector":
                 bundle.motion_prev, bundle.motion_next = _motion(pixels)
+            elif name == HAIR_AOV:
+                bundle.hair = np.clip(pixels[..., 0], 0.0, 1.0)  # clip copies out
             del pixels
     finally:
         if keep_exr is None and os.path.exists(path):
@@ -172,9 +207,29 @@ def render_exr(
     passes: tuple[str, ...],
     *,
     compress: bool = False,
+    hair: bool = False,
 ) -> None:
     """Render the current frame once into a multilayer EXR at ``path`` holding Combined,
-    Depth and the Blender passes that ``passes`` need; every setting touched is restored."""
+    Depth, the Blender passes that ``passes`` need and, with ``hair``, the hair AOV; every
+    setting touched is restored (an AOV added for the render is removed)."""
+    added = None
+    if hair and HAIR_AOV not in view_layer.aovs:
+        added = view_layer.aovs.add()
+        added.name, added.type = HAIR_AOV, "VALUE"
+    try:
+        _render_exr(scene, view_layer, path, passes, compress)
+    finally:
+        if added is not None:
+            view_layer.aovs.remove(added)
+
+
+def _render_exr(
+    scene: bpy.types.Scene,
+    view_layer: bpy.types.ViewLayer,
+    path: str,
+    passes: tuple[str, ...],
+    compress: bool,
+) -> None:
     with overriding() as setting:
         render = scene.render
         image = render.image_settings
