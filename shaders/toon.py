@@ -19,7 +19,7 @@ import bpy
 from mathutils import Vector
 
 from .looks import srgb_to_linear, tone_rules
-from .traits import MMD_KEY, _mmd_tools_fields, material_traits
+from .traits import is_mmd_material, material_traits
 
 KEY_LIGHT_GROUP = "MMD2Anime Key Light v1"
 TOON_GROUP = "MMD2Anime Toon v2"
@@ -253,7 +253,7 @@ def make_toon_material(
     links.new(toon.outputs["Shader"], output.inputs["Surface"])
     sockets = toon.inputs
 
-    own = _own_color(nodes, links, traits, look, base, sockets, _is_mmd(original))
+    own = _own_color(nodes, links, traits, look, base, sockets, is_mmd_material(original))
     palette = look["palette"][category]
     rules = tone_rules(look, category)
     tones = {}
@@ -351,13 +351,6 @@ def _own_color(nodes, links, traits: dict, look: dict, base, sockets, is_mmd: bo
         links.new(sampled.outputs["Color"], with_sphere.inputs[7])
         out = with_sphere.outputs[2]
     return out
-
-
-def _is_mmd(material: bpy.types.Material | None) -> bool:
-    """Whether the material carries MMD data (ours or mmd_tools'), so its ambient counts."""
-    if material is None:
-        return False
-    return material.get(MMD_KEY) is not None or _mmd_tools_fields(material) is not None
 
 
 def _derive_tone(nodes, links, own, rule: dict):
