@@ -121,9 +121,12 @@ def test_bad_parameters_and_names_say_what_is_wrong():
         characters.build(PRESETS["child"].with_colors(top=(2.0, 0.0, 0.0)))
 
 
-def _front_mask(model, pixels_per_unit: float = 10.0, size: int = 256) -> np.ndarray:
-    """Alpha mask seen by a fixed orthographic front camera (same camera for everyone)."""
+def _front_mask(model, pixels_per_unit: float = 10.0, size: int = 256, height=None):
+    """Alpha mask seen by a fixed orthographic front camera (same camera for everyone), or
+    with ``height`` every model scaled to that height first."""
     xy = model.positions[:, :2].astype(np.float64)
+    if height is not None:
+        xy *= height / xy[:, 1].max()
     px = np.stack([size / 2 + xy[:, 0] * pixels_per_unit, size - 12 - xy[:, 1] * pixels_per_unit],
                   1)  # fmt: skip
     triangles = np.round(px[model.faces] * 4).astype(np.int32)
@@ -132,10 +135,12 @@ def _front_mask(model, pixels_per_unit: float = 10.0, size: int = 256) -> np.nda
     return mask.astype(bool)
 
 
-def test_presets_rest_silhouettes_differ(models):
-    """Variety target: pairwise IoU <= 0.85 of the rest-pose alpha masks, as seen by one fixed
-    front camera (not normalized to one height: a child is meant to read smaller)."""
-    masks = {name: _front_mask(models[name]) for name in PRESETS}
+@pytest.mark.parametrize("height", [None, 20.0])
+def test_presets_rest_silhouettes_differ(models, height):
+    """Variety target: pairwise IoU <= 0.85 of the rest-pose alpha masks seen by one fixed
+    front camera, as they stand (a child reads smaller) and scaled to one height (the shapes
+    alone differ too)."""
+    masks = {name: _front_mask(models[name], height=height) for name in PRESETS}
     for a, b in itertools.combinations(masks, 2):
         iou = (masks[a] & masks[b]).sum() / (masks[a] | masks[b]).sum()
         assert iou <= 0.85, (a, b, iou)
