@@ -277,6 +277,7 @@ class Figure:
         s = _dense(s0, s1, rings, [self.p.upper_arm])
         r = np.interp(s, radii[:, 0], radii[:, 1]) + extra
         r += flare * ((s - s0) / max(s1 - s0, 1e-6)) ** 3
+        r[:2] *= (0.6, 0.9)  # a round shoulder, not the flat end of a tube
         path = start + s[:, None] * down
         pos, faces, _ = loft(path, (0.0, 0.0, 1.0), r, r * 0.92, segments, caps=caps)
         along = (pos - start) @ down

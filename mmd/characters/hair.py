@@ -177,7 +177,7 @@ def build_hair(style: str, head: Head, figure: Figure, parts: Parts) -> None:
     p, T = figure.p, figure.torso_len
     back = np.pi + np.linspace(-1.25, 1.25, 11)
     if style == "short":
-        hb.shell(0.45, -0.05, -0.55, 0.05)
+        hb.shell(0.45, -0.3, -0.55, 0.05)
         hb.fringe(6, 0.22, jag=0.1)
         hb.around(np.concatenate([np.linspace(1.1, 2.4, 4), np.linspace(-2.4, -1.1, 4)]),
                   -0.3, flare=0.07, width=0.32)  # fmt: skip

@@ -51,7 +51,7 @@ def _front_point(fig: Figure, y: float, extra: float) -> np.ndarray:
 def _sleeves(fig: Figure, parts, material, extra, end, flare=0.0, rings=14) -> None:
     for sign in (1.0, -1.0):
         start = -0.3 * fig.arm_chain(sign)[3][1, 1]  # inside the shoulder: no pads
-        fig.arm(parts, material, sign, start, end, extra, flare, rings=rings, caps=(0.5, None))
+        fig.arm(parts, material, sign, start, end, extra, flare, rings=rings, caps=(0.2, None))
 
 
 def _trousers(fig: Figure, parts, material, extra, length=1.0, flare=0.0) -> None:
