@@ -18,7 +18,7 @@ from .skeleton import bone_table, build_bones, finish_character_bones, with_char
 # ordered as listed; eyes, brows and mouth are drawn flat on the skin, without edges.
 MATERIALS = {
     "skin": ("肌", "skin", 0.8),
-    "eye_white": ("白目", "eye_white", 0.0),
+    "eye_white": ("しろめ", "eye_white", 0.0),  # not "目": recolor looks keep it light
     "eyes": ("瞳", "eyes", 0.0),
     "lashes": ("まつげ", "eye_lashes", 0.0),
     "brows": ("眉", "brows", 0.0),
