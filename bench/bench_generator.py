@@ -22,7 +22,7 @@ from pathlib import Path
 from checkout import load_checkout
 
 SIZES = ((256, 256), (512, 512), (1920, 1080))
-MODELS = ("mmd2anime", "animeganv2")
+MODELS = ("mmd2anime", "mmd2anime-v2", "animeganv2")
 HERE = Path(__file__).resolve().parent
 
 
@@ -35,7 +35,10 @@ def _build(name: str):
     load_checkout()
     from mmd2anime.neural.inputs import IN_CHANNELS
     from mmd2anime.neural.model import build_generator
+    from mmd2anime.neural.model_v2 import build_generator_v2
 
+    if name == "mmd2anime-v2":
+        return build_generator_v2(seed=0), IN_CHANNELS
     return build_generator(seed=0), IN_CHANNELS
 
 
@@ -91,7 +94,7 @@ def main() -> None:
         print(json.dumps(worker(name, int(w), int(h), fmt, args.device, args.threads)))
         return
     print(f"device {args.device}, {args.threads} threads; best of contiguous/channels_last")
-    print(f"{'size':>10} {'model':>11} {'s/frame':>9} {'peak MB':>8} {'params':>9}")
+    print(f"{'size':>10} {'model':>12} {'s/frame':>9} {'peak MB':>8} {'params':>9}")
     for width, height in SIZES:
         best = {}
         for name in MODELS:
@@ -99,11 +102,13 @@ def main() -> None:
                     for f in ("contiguous", "channels_last")]  # fmt: skip
             best[name] = min(runs, key=lambda r: r["seconds"])
             r = best[name]
-            print(f"{width}x{height:<5} {name:>11} {r['seconds']:9.4f} {r['peak_mb']:8.1f} "
+            print(f"{width}x{height:<5} {name:>12} {r['seconds']:9.4f} {r['peak_mb']:8.1f} "
                   f"{r['params']:9d}")  # fmt: skip
-        ours, theirs = best["mmd2anime"], best["animeganv2"]
-        print(f"{'':>10} speed-up x{theirs['seconds'] / ours['seconds']:.2f}, peak memory "
-              f"ratio {ours['peak_mb'] / max(theirs['peak_mb'], 1e-6):.2f} (ours/AnimeGANv2)")  # fmt: skip
+        theirs = best["animeganv2"]
+        for name in ("mmd2anime", "mmd2anime-v2"):
+            ours = best[name]
+            print(f"{name:>23} speed-up x{theirs['seconds'] / ours['seconds']:.2f}, peak memory "
+                  f"ratio {ours['peak_mb'] / max(theirs['peak_mb'], 1e-6):.2f} (/AnimeGANv2)")  # fmt: skip
 
 
 if __name__ == "__main__":
