@@ -144,3 +144,20 @@ def test_presets_rest_silhouettes_differ(models, height):
     for a, b in itertools.combinations(masks, 2):
         iou = (masks[a] & masks[b]).sum() / (masks[a] | masks[b]).sum()
         assert iou <= 0.85, (a, b, iou)
+
+
+def test_blink_morph_closes_both_eyes(models):
+    model = models["child"]
+    (blink,) = [m for m in model.morphs if m.name == "まばたき"]
+    index, offset = blink.offsets["index"], np.asarray(blink.offsets["offset"])
+    eye_materials = {"eyes", "eye_white", "eye_lashes"}
+    start, owner = 0, np.empty(len(model.positions), object)
+    for material in model.materials:
+        rows = np.unique(model.faces.ravel()[start : start + material.index_count])
+        owner[rows] = material.name_e
+        start += material.index_count
+    assert set(owner[index]) == eye_materials
+    closed = model.positions[index, 1] + offset[:, 1]
+    for side in (index[model.positions[index, 0] > 0], index[model.positions[index, 0] < 0]):
+        assert len(side) > 50
+    assert np.ptp(closed) < 0.25 * np.ptp(model.positions[index, 1])
