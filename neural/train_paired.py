@@ -189,7 +189,12 @@ def _write(
         "steps": step,
         "seconds": round(seconds, 1),
         "samples": samples,
-        "data": [{"layouts": str(a), "targets": str(b)} for a, b in opts.pairs],
+        # source_kind "paired": inputs of several looks (or none), so the shot's look check
+        # (shot.domain_warning) has no single look to hold the scene to
+        "data": {
+            "source_kind": "paired",
+            "pairs": [{"layouts": str(a), "targets": str(b)} for a, b in opts.pairs],
+        },
         "terms": TERMS,
         "final_loss": round(loss.item(), 5),
         "options": asdict(opts),

@@ -37,6 +37,9 @@ def test_few_steps_write_a_pack_naming_its_target_and_command(tmp_path, arch):
     assert "train_paired" in meta["training"]["command"]
     assert "--look pastel" in meta["training"]["command"]
     assert meta["training"]["samples"] == 4 and meta["training"]["kind"] == "paired"
+    from mmd2anime.shot import domain_warning
+
+    assert domain_warning(meta, {"name": "vivid"}) is None  # inputs of any look
 
 
 def test_missing_target_is_named(tmp_path, capsys):
