@@ -142,6 +142,22 @@ def test_width_in_pixels_steady_when_the_camera_distance_doubles(scene, mannequi
     assert far < 0.7 * near, (near, far)
 
 
+def test_width_follows_frame_shape_and_sensor_fit(scene, mannequin):
+    # Lines are width x frame height in pixels: the resolution and the sensor fit reach the
+    # node tree through drivers, so a wider frame or a vertical fit leaves them as they are.
+    look = _look(width=0.02)
+    stray.frame_figure(scene, mannequin, azimuth=35.0, distance_factor=2.0)
+    square = thickness(*_alpha(_render(scene, mannequin, look)))
+    scene.render.resolution_x = 2 * SIZE
+    wide = thickness(*_alpha(_render(scene, mannequin, look)))
+    scene.render.resolution_x = SIZE
+    scene.camera.data.sensor_fit = "VERTICAL"
+    vertical = thickness(*_alpha(_render(scene, mannequin, look)))
+    assert square > 1.0
+    for other in (wide, vertical):
+        assert abs(other / square - 1.0) < 0.3, (square, wide, vertical)
+
+
 def _split_cube(scene):
     """A cube whose every face has its own vertices (hard edges), plus a zero-area triangle
     and a duplicated face, as PMX files have them."""
