@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..model import Bone
-from .geometry import Parts, key_weights, loft, orient_along, rigid, ring_faces
+from .geometry import Parts, key_weights, loft, loft_batch, orient_along, rigid, ring_faces
 from .params import Body
 from .skeleton import Proportions
 
@@ -308,6 +308,8 @@ class Figure:
         pos, faces, _ = loft(path, (0.0, 0.0, 1.0), width, thick, 10, caps=(0.3, 0.3))
         keys = [(-0.05 * hk, i[f"{s}手捩"]), (0.15 * hk, i[f"{s}手首"])]
         parts.add(material, pos, faces, *key_weights((pos - wrist) @ down, keys))
+        # The five digits lofted together (one numpy pass), each weighted along its bones.
+        paths, radii, weight_keys, along = [], [], [], []
         for finger, radius in (("人指", 0.12), ("中指", 0.125), ("薬指", 0.12), ("小指", 0.1),
                                ("親指", 0.13)):  # fmt: skip
             digits = "０１２" if finger == "親指" else "１２３"
@@ -319,15 +321,24 @@ class Figure:
             u = np.linspace(-0.05 * arc[-1], arc[-1], 6)
             path = np.stack([np.interp(u, arc, ctrl[:, j]) for j in range(3)], -1)
             path[0] = ctrl[0] - 0.05 * (ctrl[1] - ctrl[0])
-            r = np.full(6, radius * hk) * np.interp(u, [0, arc[-1]], [1.0, 0.8])
-            pos, faces, ring = loft(path, (0.0, 0.0, 1.0), r, r, 5, caps=(0.5, 0.8))
-            keys = [
-                (arc[1] - 0.05, i[names[0]]),
-                (arc[1] + 0.05, i[names[1]]),
-                (arc[2] - 0.05, i[names[1]]),
-                (arc[2] + 0.05, i[names[2]]),
-            ]
-            parts.add(material, pos, faces, *key_weights(u[ring], keys))
+            paths.append(path)
+            radii.append(np.full(6, radius * hk) * np.interp(u, [0, arc[-1]], [1.0, 0.8]))
+            weight_keys.append(
+                [
+                    (arc[1] - 0.05, i[names[0]]),
+                    (arc[1] + 0.05, i[names[1]]),
+                    (arc[2] - 0.05, i[names[1]]),
+                    (arc[2] + 0.05, i[names[2]]),
+                ]
+            )
+            along.append(u)
+        paths, radii = np.stack(paths), np.stack(radii)
+        hints = np.broadcast_to([0.0, 0.0, 1.0], paths.shape)
+        pos, faces = loft_batch(paths, hints, radii, radii, 5, caps=(0.5, 0.8))
+        ring = np.concatenate([np.repeat(np.arange(6), 5), [0, 5]])  # caps: first, last ring
+        weights = [key_weights(u[ring], keys) for u, keys in zip(along, weight_keys, strict=True)]
+        parts.add(material, pos, faces, np.concatenate([w[0] for w in weights]),
+                  np.concatenate([w[1] for w in weights]))  # fmt: skip
 
     def foot(self, parts: Parts, material: str, sign: float, extra: float = 0.0,
              boot: float = 0.0) -> None:  # fmt: skip
