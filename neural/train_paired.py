@@ -9,7 +9,7 @@ LAYOUTS holds dataset-mode bundles (``NNNNNN_bundle.npz``), TARGETS the same sam
 seed) rendered as the target (``NNNNNN_color.png``); samples pair by name. The pack's
 metadata names its target, ``{"look": NAME, "render_args": [...]}``: ``render.py SCENE
 --style none --look NAME <render_args...>`` renders the ground truth of any frame. The loss
-is L1 plus L1 on Sobel gradients (lines and hard band edges) in sRGB.
+is L1 plus L1 on Sobel gradients (lines and hard band edges, ``--gradient-weight``) in sRGB.
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ from .pack import StylePackError, base_metadata, load_pack, save_pack
 from .stylize import resolve_device
 
 TERMS = "Trained on frames rendered by mmd2anime itself (its own puppets and looks)."
-GRADIENT_WEIGHT = 1.0
 
 
 @dataclass
@@ -56,6 +55,7 @@ class PairedOptions:
     notes: str | None = None
     checkpoint_every: int = 200  # steps between pack writes (a stopped run keeps its pack)
     init: str | None = None  # start from this pack's weights (fine-tuning on new targets)
+    gradient_weight: float = 1.0  # the Sobel term: higher pulls lines and band edges harder
 
 
 def load_pairs(pairs: list[tuple[str, str]]) -> tuple[torch.Tensor, torch.Tensor]:
@@ -113,9 +113,11 @@ def paired_crops(
     return torch.cat(xs), torch.cat(ys)
 
 
-def paired_loss(out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+def paired_loss(
+    out: torch.Tensor, target: torch.Tensor, gradient_weight: float = 1.0
+) -> torch.Tensor:
     grad = losses.sobel_magnitude(out) - losses.sobel_magnitude(target)
-    return F.l1_loss(out, target) + GRADIENT_WEIGHT * grad.abs().mean()
+    return F.l1_loss(out, target) + gradient_weight * grad.abs().mean()
 
 
 def build(opts: PairedOptions) -> torch.nn.Module:
@@ -150,7 +152,7 @@ def train_paired(opts: PairedOptions, command: str = "") -> int:
     start, last_print, loss = time.perf_counter(), 0.0, torch.zeros(())
     for step in range(1, opts.steps + 1):
         x, y = paired_crops(x_all, y_all, opts.batch, opts.size, rng)
-        loss = paired_loss(model(x.to(device)), y.to(device))
+        loss = paired_loss(model(x.to(device)), y.to(device), opts.gradient_weight)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -218,7 +220,7 @@ def parse_args(argv: list[str]) -> PairedOptions:
     p.add_argument("--render-args", default="", help="the target's extra render.py options")
     defaults = PairedOptions(pairs=[], out="", look="")
     for name in ("size", "steps", "batch", "lr", "arch", "device", "threads", "seed",
-                 "checkpoint_every"):  # fmt: skip
+                 "checkpoint_every", "gradient_weight"):  # fmt: skip
         value = getattr(defaults, name)
         p.add_argument(f"--{name.replace('_', '-')}", type=type(value), default=value)
     for name in ("name", "series", "notes", "init"):
