@@ -221,7 +221,9 @@ class Figure:
 
     # --- limbs ------------------------------------------------------------------------
 
-    def arm_chain(self, sign: float) -> tuple[np.ndarray, np.ndarray, list, np.ndarray]:
+    def arm_chain(
+        self, sign: float, extra: float = 0.0
+    ) -> tuple[np.ndarray, np.ndarray, list, np.ndarray]:
         """(start, direction, weight keys by arc length, radius control points) of an arm."""
         s = "左" if sign > 0 else "右"
         p, i, k = self.p, self.index, self.d.limb
@@ -230,7 +232,7 @@ class Figure:
         up, fore = p.upper_arm, p.forearm
         r_up = 0.43 * k * (1.0 + 0.12 * self.d.masculine)
         r_elbow, r_fore, r_wrist = 0.31 * k, 0.34 * k, 0.23 * k
-        w = 1.3 * r_elbow
+        w = 1.3 * (r_elbow + extra)  # a sleeve bends over its own thickness
         keys = [(-0.4 * r_up, i[f"{s}肩"]), (0.25 * up, i[f"{s}腕"]), (0.45 * up, i[f"{s}腕"]),
                 (0.78 * up, i[f"{s}腕捩"]), (up - w, i[f"{s}腕捩"]), (up, i[f"{s}ひじ補助"]),
                 (up + w, i[f"{s}ひじ"]), (up + 0.3 * fore, i[f"{s}ひじ"]),
@@ -241,7 +243,7 @@ class Figure:
                           (up + fore, r_wrist)])  # fmt: skip
         return start, down, keys, radii
 
-    def leg_chain(self, sign: float):
+    def leg_chain(self, sign: float, extra: float = 0.0):
         """(path control points, arc lengths there, weight keys, radius control points)."""
         s = "左" if sign > 0 else "右"
         i, k = self.index, self.d.limb
@@ -251,7 +253,7 @@ class Figure:
         arc = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(ctrl, axis=0), axis=1))])
         r_knee, r_calf, r_ankle = 0.46 * k, 0.53 * k, 0.29 * k
         sh, sk, sa = arc[1], arc[2], arc[3]
-        w = 1.2 * r_knee
+        w = 1.2 * (r_knee + extra)
         keys = [
             (sh - 0.2 * self.thigh, i["下半身"]),
             (sh + 0.6 * self.thigh, i[f"{s}足"]),
@@ -271,8 +273,8 @@ class Figure:
             rings: int = 15, segments: int = 12, caps=(0.5, 0.5)) -> None:  # fmt: skip
         """Skin (or a sleeve: ``extra`` out, ``flare`` more at the cuff) from arc length s0
         to s1 along the arm (default: shoulder to wrist)."""
-        start, down, keys, radii = self.arm_chain(sign)
-        s0 = radii[0, 0] if s0 is None else s0
+        start, down, keys, radii = self.arm_chain(sign, extra)
+        s0 = 0.5 * radii[0, 0] if s0 is None else s0  # the shoulder, inside the clothes
         s1 = radii[-1, 0] if s1 is None else s1
         s = _dense(s0, s1, rings, [self.p.upper_arm])
         r = np.interp(s, radii[:, 0], radii[:, 1]) + extra
@@ -286,7 +288,7 @@ class Figure:
     def leg(self, parts: Parts, material: str, sign: float, s0: float | None = None,
             s1: float | None = None, extra: float = 0.0, flare: float = 0.0,
             rings: int = 16, segments: int = 12, caps=(0.5, 0.4)) -> None:  # fmt: skip
-        ctrl, arc, keys, radii = self.leg_chain(sign)
+        ctrl, arc, keys, radii = self.leg_chain(sign, extra)
         s0 = 0.0 if s0 is None else s0
         s1 = arc[-1] if s1 is None else s1
         s = _dense(s0, s1, rings, [arc[2]])
