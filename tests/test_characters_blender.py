@@ -167,7 +167,7 @@ def test_joints_hold_volume_at_120_degrees(scene, joint, parent, child, bones):
 
     # Each plane cuts only the skin that lay on its side of the joint at rest (a bent
     # forearm folded back through the upper arm's plane is not the upper arm's section).
-    spans = [(-0.012, 0.012), (-0.1, 0.002), (-0.002, 0.1)]  # along the limb, m
+    spans = [(-0.012, 0.012), (-0.25, 0.002), (-0.002, 0.25)]  # along the limb, m
 
     def bend() -> float:
         up, down = planes()[1][0], planes()[2][0]
