@@ -128,24 +128,31 @@ def _section_area(co, faces, normal, center, keep) -> float:
     return total
 
 
+ELBOW = ("左ひじ", "左腕", "左手首", ("左腕", "左腕捩", "左ひじ補助", "左ひじ", "左手捩"))
+KNEE = ("右ひざ", "右足", "右足首", ("右足", "右ひざ補助", "右ひざ"))
+
+
 @pytest.mark.parametrize(
-    "joint, parent, child, bones",
+    "joint, parent, child, bones, name, material",
     [
-        ("左ひじ", "左腕", "左手首", ("左腕", "左腕捩", "左ひじ補助", "左ひじ", "左手捩")),
-        ("右ひざ", "右足", "右足首", ("右足", "右ひざ補助", "右ひざ")),
+        (*ELBOW, "schoolgirl", "肌"),
+        (*KNEE, "schoolgirl", "肌"),
+        (*ELBOW, "sporty_boy", "上着"),  # a hoodie's sleeve
+        (*KNEE, "teacher", "下衣"),  # trousers
     ],
 )
-def test_joints_hold_volume_at_120_degrees(scene, joint, parent, child, bones):
-    """The limb's skin cut by planes at the joint (its bisector, and perpendicular to each
-    bone one limb radius from it) keeps 70 % to 130 % of its rest area at 120 degrees."""
+def test_joints_hold_volume_at_120_degrees(scene, joint, parent, child, bones, name, material):
+    """The limb's surface (skin or clothes) cut by planes at the joint (its bisector, and
+    perpendicular to each bone one limb radius from it) keeps 70 % to 130 % of its rest
+    area at 120 degrees."""
     from mathutils import Quaternion
 
     from mmd2anime.armatures import bones_by_name_j
 
-    armature = _bc().add_character("schoolgirl")
+    armature = _bc().add_character(name)
     (mesh,) = [o for o in armature.children if o.type == "MESH"]
     by_name = bones_by_name_j(armature)
-    skin = [i for i, m in enumerate(mesh.data.materials) if m.name.startswith("肌")]
+    skin = [i for i, m in enumerate(mesh.data.materials) if m.name.startswith(material)]
     faces = np.array([p.vertices[:] for p in mesh.data.polygons if p.material_index in skin])
     groups = {mesh.vertex_groups[by_name[b].name].index for b in bones}
     limb = np.array([any(g.group in groups and g.weight > 0.5 for g in v.groups)
