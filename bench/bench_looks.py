@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""EEVEE render time of a toon look against plain Principled materials, same scene, same run.
+"""EEVEE render time of a toon look against the plain MMD materials, same scene, same run.
 
-Baseline: the built-in mannequin (our importer's Principled BSDF materials, what
-mmd_tools-style imports render with), framed by the demo camera. Measured: the same figure with a look applied (toon group + outline hull), then
+Baseline: the built-in mannequin with our importer's MMD materials (shaders/mmd_material.py:
+ambient + diffuse, toon ramp, sphere map, as MMD draws them), framed by the demo camera.
+Measured: the same figure with a look applied (toon group + outline hull), then
 the photography pass on the rendered pixels. Each variant gets a warm-up render first (EEVEE
 compiles its shaders on the first render). Target: toon / plain <= 1.3.
 
@@ -200,7 +201,7 @@ def main() -> None:
         f"EEVEE {args.size}x{args.size}, {args.samples} samples, look '{look['name']}', "
         f"{args.repeat} interleaved renders each"
     )
-    print(f"plain Principled : {plain:.3f} s/frame (baseline)")
+    print(f"plain MMD material: {plain:.3f} s/frame (baseline)")
     print(f"toon look        : {toon:.3f} s/frame  ratio {toon / plain:.2f} (target <= 1.3)")
     print(
         f"photography pass : {develop:.3f} s/frame  ratio {develop / plain:.2f} of a plain render"
