@@ -8,13 +8,15 @@ same run. Columns, per engine and setting (size², samples for Cycles and EEVEE)
 ratio to plain (target <= 1.15):
 - bundle: render_bundle with every pass the engine gives;
 - blender: its render alone (render_exr), nothing read back: Blender's own share (passes, EXR);
-- still: render_bundle without the motion pass.
+- still: render_bundle without the motion pass;
+- no hair (only with --look NAME, the look applied to the mannequin for every render):
+  render_bundle without the hair mask, which a look's hair materials otherwise add.
 Each figure is the median over repeats of the second of two like calls in a row (the first
 render after a change of settings can cost more); cheap renders repeat until the plain ones
 add up to --seconds, as single calls vary by 15 % here.
 Run from the repo root:
 .venv/bin/python bench/bench_layout.py [--settings 256x4,512x16] [--repeats 5] [--seconds 3]
-[--engines CYCLES,...] [--memory]. Figures measured here are in bench/README.md.
+[--engines CYCLES,...] [--look NAME] [--memory]. Figures measured here are in bench/README.md.
 """
 
 import argparse
@@ -32,9 +34,10 @@ POSES = ((1, "standing"), (9, "running"))
 FRAME = 5
 
 
-def _scene(bpy):
+def _scene(bpy, look: str | None):
     from mmd2anime.demo_scene import build_demo_shot
     from mmd2anime.mmd import blender_import, pose_library
+    from mmd2anime.shaders import apply, looks
 
     bpy.ops.wm.read_homefile(use_empty=True, use_factory_startup=True)
     scene = bpy.context.scene
@@ -44,6 +47,8 @@ def _scene(bpy):
         for pose_bone in armature.pose.bones:
             pose_bone.keyframe_insert("rotation_quaternion", frame=frame)
             pose_bone.keyframe_insert("location", frame=frame)
+    if look is not None:
+        apply.apply_look(apply.look_targets([armature]), looks.load_look(look), scene)
     scene.frame_set(FRAME)
     scene.cycles.use_denoising = False
     return scene
@@ -79,6 +84,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5, help="at least this many")
     parser.add_argument("--seconds", type=float, default=3.0, help="of plain renders, at least")
     parser.add_argument("--engines", default="BLENDER_WORKBENCH,CYCLES,BLENDER_EEVEE")
+    parser.add_argument("--look", help="apply this look (adds the hair mask and its column)")
     parser.add_argument(
         "--memory", action="store_true", help="only: peak memory growth at 1920x1080 (Linux)"
     )
@@ -87,19 +93,18 @@ def main() -> None:
     import bpy
 
     from mmd2anime.layout.outputs import available_passes
-    from mmd2anime.layout.passes import render_bundle, render_exr
+    from mmd2anime.layout.passes import marks_hair, render_bundle, render_exr
 
-    scene = _scene(bpy)
+    scene = _scene(bpy, args.look)
     if args.memory:
         _memory(bpy, scene, render_bundle)
         return
     folder = tempfile.mkdtemp()
     png, exr = os.path.join(folder, "plain.png"), os.path.join(folder, "passes.exr")
     layer = scene.view_layers[0]
-    print(
-        f"{'engine':18} {'setting':>9} {'plain s':>8} {'bundle s':>9} {'ratio':>6} "
-        f"{'blender s':>9} {'ratio':>6} {'still s':>9} {'ratio':>6} {'n':>4}"
-    )
+    names = ["bundle", "blender", "still"] + ["no hair"] * (args.look is not None)
+    header = "".join(f" {name + ' s':>9} {'ratio':>6}" for name in names)
+    print(f"{'engine':18} {'setting':>9} {'plain s':>8}{header} {'n':>4}")
     for engine in args.engines.split(","):
         scene.render.engine = engine
         for size, samples in _settings(args.settings):
@@ -112,9 +117,13 @@ def main() -> None:
             runs = {
                 "plain": partial(_plain_render, bpy, scene, png),
                 "bundle": partial(_timed, render_bundle, scene, passes=passes),
-                "blender": partial(_timed, render_exr, scene, layer, exr, passes),
+                "blender": partial(
+                    _timed, render_exr, scene, layer, exr, passes, hair=marks_hair(scene, layer)
+                ),
                 "still": partial(_timed, render_bundle, scene, passes=still),
             }
+            if args.look is not None:
+                runs["no hair"] = partial(_timed, render_bundle, scene, passes=passes, hair=False)
             times = {name: [] for name in runs}
             while len(times["plain"]) < args.repeats or sum(times["plain"]) < args.seconds:
                 for name, run in runs.items():
