@@ -90,12 +90,12 @@ class MMD2ANIME_OT_update_look_light(bpy.types.Operator):
 
 _ROLE_ITEMS = [("AUTO", "Automatic", "The role found from the material's name, texture, color "
                                        "and bones")] + [
-    (role.upper(), role.capitalize(), f"Shade this material as {role}") for role in looks.CATEGORIES
+    (role.upper(), role.capitalize(), f"Shade this material as {role}") for role in looks.ROLES
 ]  # fmt: skip
 
 
 class MMD2ANIME_OT_set_material_role(bpy.types.Operator):
-    """Choose how looks shade this material (skin, hair, eyes, clothes, other)"""
+    """Choose how looks shade this material (skin, hair, eyes, clothes, other, brows, mouth)"""
 
     bl_idname = "mmd2anime.set_material_role"
     bl_label = "Material Role"

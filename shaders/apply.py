@@ -26,7 +26,7 @@ from mathutils import Vector
 
 from .. import armatures, preferences
 from . import outline, toon
-from .looks import srgb_to_linear
+from .looks import main_role, srgb_to_linear
 from .roles import classify_role
 from .traits import material_traits
 
@@ -204,8 +204,10 @@ def apply_look(objects: list[bpy.types.Object], look: dict, scene: bpy.types.Sce
                 linear = srgb_to_linear(base) if base else None
                 copies[key] = toon.make_toon_material(original, look, role, linear)
             slot.material = copies[key]
+        # Line widths are per main role: brows are drawn as hair, the mouth as skin.
         categories = [
-            role if m is not None else "other" for m, role in zip(originals, roles, strict=True)
+            main_role(role) if m is not None else "other"
+            for m, role in zip(originals, roles, strict=True)
         ]
         lines = outline.slot_lines(originals, categories, look)
         if outline.wants_outline(look, [width for width, _ in lines]):

@@ -29,7 +29,8 @@ DEFAULTS::
       "palette": {                           # per role (see CATEGORIES): the recolor target
         "skin": {"base": "#ffe6d9", "shadow": "#e8a6a0", "deep_shadow": "#b98088",
                  "highlight": "#ffffff"}, ...
-      },
+        "brows": {"base": "#333333"}         # a sub-role (SUB_ROLES): what it gives, else
+      },                                     # its main role's colors
       "materials": {"材質3": {"role": "hair", "base": "#33aacc"}},  # per material name
       "rim": {"color": "#ffffff", "width": 0.25, "strength": 0.2, "hair_strength": 0.6,
               "own_color": 0.5},             # own_color: share of the material's highlight
@@ -58,6 +59,10 @@ toward ``tint`` (pastel: toward white); then saturation and value are scaled in 
 light). With ``recolor`` r each tone is then mixed toward the palette's color by r, so r = 1
 paints exactly the palette.
 
+Sub-roles (``SUB_ROLES``: brows of the hair, the mouth of the skin) are shaded as their main
+role unless a look's ``palette`` or ``shading.roles`` names them: a recolor look (storyboard)
+keeps a face readable by painting brows and mouth dark while hair and skin go light.
+
 Colors are sRGB hex strings ("#rrggbb"), as a designer picks them; the bpy side converts them
 to linear. Shipped looks live beside this module in ``looks/``; users keep their own in a user
 folder the caller passes in (Blender: ``bpy.utils.extension_path_user(pkg, path="looks")``).
@@ -72,13 +77,19 @@ from pathlib import Path
 
 SHIPPED_DIR = Path(__file__).resolve().parent / "looks"
 CATEGORIES = ("skin", "hair", "eyes", "clothes", "other")
+# Sub-role -> its main role, whose colors and rules it takes where a look says nothing of it.
+SUB_ROLES = {"brows": "hair", "mouth": "skin"}
+ROLES = CATEGORIES + tuple(SUB_ROLES)
 
-# Checked in this order: "eyebrow" is hair-colored, "白目" is an eye, "髪飾り" is still hair.
+# Checked in this order: "eyebrow" is a brow (not an eye), "白目" is an eye, "髪飾り" is still
+# hair, "口" is a mouth unless a clothes word says otherwise ("袖口" is a cuff).
 _KEYWORDS = (
-    ("hair", ("髪", "hair", "bang", "ponytail", "twintail", "眉", "brow", "もみあげ")),
+    ("brows", ("眉", "brow")),
+    ("hair", ("髪", "hair", "bang", "ponytail", "twintail", "もみあげ")),
     ("eyes", ("目", "瞳", "eye", "iris", "pupil", "まつげ", "lash", "ハイライト")),
+    ("mouth", ("口", "mouth", "唇", "lip")),
     ("skin", ("肌", "skin", "face", "顔", "body", "体", "首", "neck", "hand", "手", "腕",
-              "leg", "脚", "足", "head", "頭", "口", "mouth", "歯", "teeth", "tongue", "舌")),
+              "leg", "脚", "足", "head", "頭", "歯", "teeth", "tongue", "舌")),
     ("clothes", ("服", "cloth", "skirt", "shirt", "スカート", "シャツ", "上着", "dress", "jacket",
                  "coat", "靴", "shoe", "boot", "sock", "靴下", "ribbon", "リボン", "tie", "ネクタイ",
                  "glove", "手袋", "pants", "パンツ", "衣", "uniform", "制服", "hat", "帽子",
@@ -159,12 +170,26 @@ class LookError(ValueError):
 
 
 def category_of(material_name: str) -> str:
-    """The palette category of a material, from Japanese or English keywords in its name."""
+    """The role of a material (one of ROLES), from Japanese or English keywords in its name."""
     lowered = material_name.lower()
+    clothes = dict(_KEYWORDS)["clothes"]
     for category, words in _KEYWORDS:
         if any(word in lowered for word in words):
+            if category == "mouth" and any(word in lowered for word in clothes):
+                continue
             return category
     return "other"
+
+
+def main_role(role: str) -> str:
+    """The main role (one of CATEGORIES) of a role or sub-role."""
+    return SUB_ROLES.get(role, role)
+
+
+def palette_of(look: dict, role: str) -> dict:
+    """The recolor colors of a role: a sub-role's own entries over its main role's."""
+    palette = look["palette"]
+    return {**palette[main_role(role)], **palette.get(role, {})}
 
 
 def srgb_to_linear(hex_color: str) -> tuple[float, float, float]:
@@ -197,10 +222,8 @@ def _check_roles(value: dict, source: str, where: str) -> dict:
     tones = {k: v for k, v in DEFAULTS["shading"].items() if k in TONES}
     checked = {}
     for role, rules in value.items():
-        if role not in CATEGORIES:
-            raise LookError(
-                f"{source}: '{where}.{role}' is not a role (roles: {', '.join(CATEGORIES)})"
-            )
+        if role not in ROLES:
+            raise LookError(f"{source}: '{where}.{role}' is not a role (roles: {', '.join(ROLES)})")
         if not isinstance(rules, dict):
             raise LookError(f"{source}: '{where}.{role}' must be an object, got {rules!r}")
         merged = _merge(tones, rules, source, f"{where}.{role}.")
@@ -219,13 +242,27 @@ def _check_materials(value: dict, source: str, where: str) -> dict:
         if unknown:
             raise LookError(f"{source}: unknown key '{at}.{sorted(unknown)[0]}'")
         role = override.get("role")
-        if role is not None and role not in CATEGORIES:
+        if role is not None and role not in ROLES:
             raise LookError(
-                f"{source}: '{at}.role' must be one of {', '.join(CATEGORIES)}, got {role!r}"
+                f"{source}: '{at}.role' must be one of {', '.join(ROLES)}, got {role!r}"
             )
         if "base" in override:
             _check_value("#", override["base"], source, f"{at}.base")
         checked[name] = dict(override)
+    return checked
+
+
+def _check_palette(value: dict, source: str, where: str) -> dict:
+    checked = copy.deepcopy(DEFAULTS["palette"])
+    for role, colors in value.items():
+        at = f"{where}.{role}"
+        if role not in ROLES:
+            raise LookError(f"{source}: '{at}' is not a role (roles: {', '.join(ROLES)})")
+        if not isinstance(colors, dict):
+            raise LookError(f"{source}: '{at}' must be an object, got {colors!r}")
+        merged = _merge(_GREY, colors, source, at + ".")
+        # A sub-role keeps only what the file gives: the rest is its main role's.
+        checked[role] = merged if role in CATEGORIES else {k: merged[k] for k in colors}
     return checked
 
 
@@ -246,6 +283,7 @@ def _check_variants(value: dict, source: str, where: str) -> dict:
 
 
 _FREE_FORM = {
+    "palette": _check_palette,
     "shading.roles": _check_roles,
     "materials": _check_materials,
     "variants": _check_variants,
@@ -380,10 +418,12 @@ def load_look(name_or_path: str | Path, user_dir: str | Path | None = None) -> d
 
 
 def tone_rules(look: dict, role: str) -> dict:
-    """The four tone rules (see TONES) of one role: the look's, changed by shading.roles."""
+    """The four tone rules (see TONES) of one role: the look's, changed by shading.roles
+    (a sub-role: by its main role's changes, then by its own)."""
     shading = look["shading"]
-    changes = shading["roles"].get(role, {})
-    return {tone: {**shading[tone], **changes.get(tone, {})} for tone in TONES}
+    main = shading["roles"].get(main_role(role), {})
+    own = shading["roles"].get(role, {}) if role != main_role(role) else {}
+    return {tone: {**shading[tone], **main.get(tone, {}), **own.get(tone, {})} for tone in TONES}
 
 
 def save_look(look: dict, path: str | Path) -> Path:

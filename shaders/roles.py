@@ -3,7 +3,8 @@
 
 Real MMD models rarely name materials by role (the shared Miku has 材質1..材質17), so a role
 comes from, in this order:
-1. keywords in the material's name (``looks.category_of``);
+1. keywords in the material's name (``looks.category_of``; brows and mouth are sub-roles of
+   hair and skin, see ``looks.SUB_ROLES``);
 2. keywords in its base texture's file name ("hair.png", "face_skin.bmp", "eye2.bmp");
 3. the bones that weight its vertices: 目 bones -> eyes, 髪 chains -> hair;
 4. its color: a skin tone (warm hue, low saturation, light) -> skin;
@@ -63,7 +64,7 @@ def classify_role(
     texture_names: Iterable[str] = (),
     color: Iterable[float] = (0.8, 0.8, 0.8),
 ) -> str:
-    """The role of one material (one of looks.CATEGORIES), see the module docstring."""
+    """The role of one material (one of looks.ROLES), see the module docstring."""
     by_name = category_of(name)
     if by_name != "other":
         return by_name

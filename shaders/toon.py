@@ -6,7 +6,8 @@ shader from the geometry normal and the key light's direction, which ``set_light
 writes into the shared ``MMD2Anime Key Light v1`` group (one place, so every toon material
 follows when the light moves; call it again after moving the light). The result is an
 Emission shader, so the tone bands stay flat whatever the engine's lighting does, mixed with a
-Transparent BSDF by the texture's alpha.
+Transparent BSDF by the texture's alpha (and on the back faces of single-sided MMD materials,
+which Cycles would draw: it ignores backface culling).
 
 Groups are created once per .blend and versioned by name: a changed layout gets a new name
 (``v2``: finished tone colors in, where v1 took shadow tints) instead of silently altering
@@ -18,7 +19,7 @@ from __future__ import annotations
 import bpy
 from mathutils import Vector
 
-from .looks import srgb_to_linear, tone_rules
+from .looks import main_role, palette_of, srgb_to_linear, tone_rules
 from .traits import is_mmd_material, material_traits
 
 KEY_LIGHT_GROUP = "MMD2Anime Key Light v1"
@@ -254,8 +255,11 @@ def make_toon_material(
     sockets = toon.inputs
 
     own = _own_color(nodes, links, traits, look, base, sockets, is_mmd_material(original))
-    palette = look["palette"][category]
+    if not traits["double_sided"]:
+        _hide_back_faces(nodes, links, sockets["Alpha"])
+    palette = palette_of(look, category)
     rules = tone_rules(look, category)
+    main = main_role(category)  # a sub-role's bands, rim and halo are its main role's
     tones = {}
     for tone, palette_key in (("lit", "base"), ("shadow", "shadow"),
                               ("deep_shadow", "deep_shadow"), ("highlight", "highlight")):  # fmt: skip
@@ -271,7 +275,7 @@ def make_toon_material(
     links.new(tones["highlight"], sockets["Highlight Color"])
 
     thresholds = list(look["bands"]["thresholds"])
-    if category == "skin" and look["face_shadow"]["shift"]:
+    if main == "skin" and look["face_shadow"]["shift"]:
         # Anime faces carry little shading: fewer shadow pixels and no deep band on skin.
         thresholds = [max(thresholds[0] + look["face_shadow"]["shift"], -1.0)]
     sockets["Threshold"].default_value = thresholds[0]
@@ -281,7 +285,7 @@ def make_toon_material(
         _toon_ramp(nodes, links, traits["toon"], sockets)
 
     rim = look["rim"]
-    rim_strength = rim["hair_strength"] if category == "hair" else rim["strength"]
+    rim_strength = rim["hair_strength"] if main == "hair" else rim["strength"]
     rim_color = _mix_color(nodes)
     rim_color.inputs[0].default_value = rim["own_color"]
     rim_color.inputs[6].default_value = (*srgb_to_linear(rim["color"]), 1.0)
@@ -291,7 +295,7 @@ def make_toon_material(
     sockets["Rim Width"].default_value = rim["width"]
     sockets["Specular Strength"].default_value = look["specular"]["strength"]
     sockets["Specular Size"].default_value = look["specular"]["size"]
-    if category == "hair":
+    if main == "hair":
         # The photography pass finds the hair by this pass (its halo follows the hair only).
         aov = nodes.new("ShaderNodeOutputAOV")
         aov.aov_name = HAIR_AOV
@@ -351,6 +355,22 @@ def _own_color(nodes, links, traits: dict, look: dict, base, sockets, is_mmd: bo
         links.new(sampled.outputs["Color"], with_sphere.inputs[7])
         out = with_sphere.outputs[2]
     return out
+
+
+def _hide_back_faces(nodes, links, alpha) -> None:
+    """Alpha 0 on back faces, as MMD draws a single-sided material: Cycles ignores
+    ``use_backface_culling`` (EEVEE honors both)."""
+    geometry = nodes.new("ShaderNodeNewGeometry")
+    front = _math(nodes, "SUBTRACT")
+    front.inputs[0].default_value = 1.0
+    links.new(geometry.outputs["Backfacing"], front.inputs[1])
+    shown = _math(nodes, "MULTIPLY")
+    if alpha.is_linked:
+        links.new(alpha.links[0].from_socket, shown.inputs[0])
+    else:
+        shown.inputs[0].default_value = alpha.default_value
+    links.new(front.outputs[0], shown.inputs[1])
+    links.new(shown.outputs[0], alpha)
 
 
 def _derive_tone(nodes, links, own, rule: dict):
