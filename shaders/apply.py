@@ -9,6 +9,10 @@ with the .blend and follows undo):
   materials different line widths, a vertex group; their index and names are recorded too.
 - the scene's world and view transform (flat toon colors need "Standard"); recorded in
   ``scene[SCENE_KEY]`` the first time a look is applied.
+- mmd_tools' own toon edge (a Solidify modifier ``mmd_edge_preview`` drawing with appended
+  ``mmd_edge.*`` materials) would be a second outline: it is hidden from render and viewport
+  while the look is worn, its former visibility in ``obj[APPLIED_KEY]["foreign_edges"]``;
+  its edge materials keep their slots (no toon copies).
 Revert puts the same datablocks back into the same slots, removes what apply added and deletes
 toon copies nobody uses any more.
 
@@ -34,6 +38,8 @@ APPLIED_KEY = "mmd2anime_look"
 SCENE_KEY = "mmd2anime_look_scene"
 WORLD_NAME = "MMD2Anime Look World"
 ROLE_KEY = "mmd2anime_role"  # ID property on an original material: the user's role for it
+MMD_TOOLS_EDGE_MODIFIER = "mmd_edge_preview"  # mmd_tools' toon edge Solidify modifier
+MMD_TOOLS_EDGE_PREFIX = "mmd_edge."  # mmd_tools' edge materials: "mmd_edge." + material name
 
 
 def user_looks_dir() -> str | None:
@@ -123,6 +129,45 @@ def material_bone_shares(obj: bpy.types.Object) -> list[dict[str, float]]:
     return shares
 
 
+def is_mmd_tools_edge(material: bpy.types.Material | None) -> bool:
+    """One of the edge materials mmd_tools appends for its own toon edge."""
+    return material is not None and material.name.startswith(MMD_TOOLS_EDGE_PREFIX)
+
+
+def mmd_tools_edge_modifiers(obj: bpy.types.Object) -> list[bpy.types.Modifier]:
+    """mmd_tools' toon edge modifiers on ``obj``: Solidify named like its own, or a Solidify
+    drawing with its ``mmd_edge.*`` materials (a renamed copy)."""
+    materials = obj.data.materials
+    found = []
+    for modifier in obj.modifiers:
+        if modifier.type != "SOLIDIFY":
+            continue
+        offset = modifier.material_offset
+        draws_edges = 0 <= offset < len(materials) and is_mmd_tools_edge(materials[offset])
+        if modifier.name.startswith(MMD_TOOLS_EDGE_MODIFIER) or draws_edges:
+            found.append(modifier)
+    return found
+
+
+def _hide_foreign_edges(obj: bpy.types.Object) -> dict:
+    hidden = {}
+    for modifier in mmd_tools_edge_modifiers(obj):
+        hidden[modifier.name] = {
+            "render": modifier.show_render,
+            "viewport": modifier.show_viewport,
+        }
+        modifier.show_render = modifier.show_viewport = False
+    return hidden
+
+
+def _restore_foreign_edges(obj: bpy.types.Object, hidden) -> None:
+    for name, shown in hidden.items():
+        modifier = obj.modifiers.get(name)
+        if modifier is not None:  # the user may have deleted it since
+            modifier.show_render = bool(shown["render"])
+            modifier.show_viewport = bool(shown["viewport"])
+
+
 def classify_material(material: bpy.types.Material | None, bone_shares: dict) -> str:
     """The automatic role of one material (without the user's or the look's override)."""
     if material is None:
@@ -194,9 +239,10 @@ def apply_look(objects: list[bpy.types.Object], look: dict, scene: bpy.types.Sce
             "materials": {str(i): m for i, m in enumerate(originals) if m is not None},
             "outline_slot": -1,
             "modifiers": [],
+            "foreign_edges": _hide_foreign_edges(obj),
         }
         for slot, original, role in zip(obj.material_slots, originals, roles, strict=False):
-            if original is None:
+            if original is None or is_mmd_tools_edge(original):
                 continue
             key = (original.as_pointer(), role)
             if key not in copies:
@@ -234,6 +280,7 @@ def revert_look(objects: list[bpy.types.Object], scene: bpy.types.Scene | None) 
             modifier = obj.modifiers.get(name)
             if modifier is not None:
                 obj.modifiers.remove(modifier)
+        _restore_foreign_edges(obj, record.get("foreign_edges", {}))
         outline.remove_line_attributes(obj)
         group = obj.vertex_groups.get(record.get("vertex_group", ""))
         if group is not None:

@@ -165,3 +165,75 @@ def test_toon_copy_hides_back_faces_of_single_sided_materials(scene, bpy_module,
     alpha = [_at(pixels, i)[3] for i in range(3)]
     assert alpha[0] > 0.95 and alpha[2] > 0.95, alpha
     assert alpha[1] < 0.05, alpha  # the back of a single-sided material: not drawn
+
+
+# --- mmd_tools' own toon edge ----------------------------------------------------------------
+
+
+def _mmd_tools_style_scene(bpy, scene):
+    """Laid out as mmd_tools leaves a model: root empty (mmd_type ROOT, saved as 2) > armature
+    > mesh, whose toon edge is a Solidify 'mmd_edge_preview' drawing with 'mmd_edge.肌'."""
+    import bmesh
+
+    root = bpy.data.objects.new("Model", None)
+    rig = bpy.data.objects.new("Model_arm", bpy.data.armatures.new("Model_arm"))
+    mesh = bpy.data.meshes.new("Model_mesh")
+    shape = bmesh.new()
+    bmesh.ops.create_uvsphere(shape, u_segments=16, v_segments=8, radius=1.0)
+    shape.to_mesh(mesh)
+    shape.free()
+    body = bpy.data.objects.new("Model_mesh", mesh)
+    for obj in (root, rig, body):
+        scene.collection.objects.link(obj)
+    rig.parent, body.parent = root, rig
+    root.bl_system_properties_get(do_create=True)["mmd_type"] = 2
+    skin = bpy.data.materials.new("肌")
+    skin.diffuse_color = (0.9, 0.7, 0.6, 1.0)
+    edge = bpy.data.materials.new("mmd_edge.肌")
+    edge.node_tree.nodes.clear()
+    emission = edge.node_tree.nodes.new("ShaderNodeEmission")
+    emission.inputs["Color"].default_value = (1.0, 0.0, 0.0, 1.0)  # red: easy to find
+    output = edge.node_tree.nodes.new("ShaderNodeOutputMaterial")
+    edge.node_tree.links.new(emission.outputs[0], output.inputs["Surface"])
+    mesh.materials.append(skin)
+    mesh.materials.append(edge)
+    solidify = body.modifiers.new("mmd_edge_preview", "SOLIDIFY")
+    solidify.material_offset, solidify.thickness, solidify.offset = 1, 0.3, 1.0
+    solidify.use_flip_normals, solidify.use_rim = True, False
+    solidify.show_viewport = False  # restored exactly as the user left it, not just "on"
+    camera = bpy.data.objects.new("camera", bpy.data.cameras.new("camera"))
+    camera.data.type, camera.data.ortho_scale = "ORTHO", 3.0
+    camera.location, camera.rotation_euler = (0.0, -10.0, 0.0), (np.pi / 2, 0.0, 0.0)
+    scene.collection.objects.link(camera)
+    scene.camera = camera
+    scene.render.engine = "CYCLES"
+    scene.cycles.samples, scene.cycles.use_denoising = 4, False
+    scene.render.resolution_x = scene.render.resolution_y = 48
+    return root, body, solidify
+
+
+def test_look_hides_mmd_tools_edge_and_revert_restores_it(scene, bpy_module):
+    from mmd2anime.shaders import apply, outline, render_look
+
+    root, body, solidify = _mmd_tools_style_scene(bpy_module, scene)
+    edge = body.data.materials[1]
+    assert apply.mmd_tools_edge_modifiers(body) == [solidify]
+    look = looks.load_look("storyboard")
+    (target,) = apply.look_targets([root])
+    assert target == body
+    apply.apply_look([body], look, scene)
+    assert not solidify.show_render and not solidify.show_viewport
+    assert body.material_slots[1].material == edge  # no toon copy of mmd_tools' edge
+    assert body.modifiers.get(outline.MODIFIER_NAME) is not None  # our own outline instead
+    worn = render_look.render_rgba(scene)
+    red = (worn[..., 0] > 0.5) & (worn[..., 1] < 0.2) & (worn[..., 3] > 0.5)
+    assert red.sum() == 0  # mmd_tools' red hull is not drawn
+
+    apply.apply_look([body], look, scene)  # applying again keeps the first record's state
+    apply.revert_look([body], scene)
+    assert solidify.show_render and not solidify.show_viewport
+    assert [m.name for m in body.data.materials] == ["肌", "mmd_edge.肌"]
+    assert [m.name for m in body.modifiers] == ["mmd_edge_preview"]
+    plain = render_look.render_rgba(scene)
+    red = (plain[..., 0] > 0.5) & (plain[..., 1] < 0.2) & (plain[..., 3] > 0.5)
+    assert red.sum() > 20  # the test's hull is real: it shows once the look is gone
