@@ -171,7 +171,7 @@ def pytest_collection_modifyitems(config, items) -> None:
 
 # Skip reasons -> the category the closing summary counts them under (first match wins).
 SKIP_CATEGORIES = (
-    ("shared data missing", ("shared test data",)),
+    ("shared data missing", ("shared test data", "shared data", "shared model")),
     ("no EGL (EEVEE/Workbench)", ("EEVEE/Workbench", "Workbench render", "EGL")),
     ("no CUDA", ("CUDA",)),
     ("no mmd_tools scenes", ("MMD2ANIME_MMD_TOOLS_SCENES", "mmd_tools scene")),

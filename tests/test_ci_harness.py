@@ -43,7 +43,8 @@ def test_a_fresh_clone_run_ends_with_skips_by_reason_then_pytests_closing_line(t
 
 
 def test_skip_reasons_fall_into_categories():
-    assert skip_category("shared test data not found at /x/babylon-mmd") == "shared data missing"
+    for reason in ("shared test data not found at /x/babylon-mmd", "shared model not found at"):
+        assert skip_category(reason) == "shared data missing"
     egl = "EEVEE/Workbench cannot render here (install libegl1 ...): epoxy"
     assert skip_category(egl) == "no EGL (EEVEE/Workbench)"
     assert skip_category("needs a CUDA device") == "no CUDA"
