@@ -146,8 +146,9 @@ def _limit_axes(rest) -> list[tuple[int, float]]:
 def _ik_limits(pose_bone, lo, hi) -> None:
     """MMD per-axis angle limits -> IK limits on all three bone axes, the way mmd_tools sets
     them: the knee (x in [-180, -0.5] degrees, y = z = 0) becomes a hinge about its X axis.
-    Blender's IK holds only min <= 0 <= max; a Limit Rotation after the IK enforces what it
-    cannot (the knee's 0.5 degree minimum bend)."""
+    Blender's IK holds only min <= 0 <= max; the rest of a limit (the knee's 0.5 degree
+    minimum bend) goes into a Limit Rotation after the IK, as mmd_tools does. Blender applies
+    it before solving, so it only seeds the bend: a fully stretched leg ends at 0 degrees."""
     low, high = [0.0] * 3, [0.0] * 3
     for axis, (j, sign) in enumerate(_limit_axes(pose_bone.bone.matrix_local.to_3x3())):
         low[j], high[j] = sorted((lo[axis] * sign, hi[axis] * sign))

@@ -130,7 +130,7 @@ def test_knee_limits_are_mmds_hinge(miku):
     assert knee.ik_min_x == pytest.approx(0.0) and knee.ik_max_x == pytest.approx(math.pi)
     for letter in "yz":
         assert getattr(knee, f"ik_min_{letter}") == getattr(knee, f"ik_max_{letter}") == 0.0
-    # Blender's IK cannot hold a minimum above zero: a Limit Rotation after it does.
+    # Blender's IK cannot hold a minimum above zero: the Limit Rotation mmd_tools adds too.
     limit = knee.constraints[1]
     assert limit.type == "LIMIT_ROTATION" and limit.owner_space == "LOCAL"
     assert limit.use_limit_x and not (limit.use_limit_y or limit.use_limit_z)
