@@ -7,9 +7,11 @@ comes from, in this order:
    hair and skin, see ``looks.SUB_ROLES``);
 2. keywords in its base texture's file name ("hair.png", "face_skin.bmp", "eye2.bmp");
 3. the bones that weight its vertices: 目 bones -> eyes, 髪 chains -> hair;
-4. its color: a skin tone (warm hue, low saturation, light) -> skin;
-5. bones again: a material weighted mostly by body bones (not 頭) -> clothes;
-6. anything else (face details, ornaments) -> other.
+4. face details, moved by 頭 alone: dark -> brows (brows, lashes, lines drawn on the face),
+   a saturated red -> mouth; so recolor looks keep them (Miku's 材質7, 材質8, 材質13);
+5. its color: a skin tone (warm hue, low saturation, light) -> skin;
+6. bones again: a material weighted mostly by body bones (not 頭) -> clothes;
+7. anything else (face details, ornaments) -> other.
 
 ``bone_shares`` maps the Japanese names of the bones weighting a material to their share of
 its total vertex weight (they sum to 1). The Blender side that reads vertex groups is
@@ -29,6 +31,8 @@ HEAD_BONES = ("頭", "head")
 EYE_SHARE = 0.4  # a material mostly moved by the eye bones is an eye
 HAIR_SHARE = 0.3  # hair is also weighted by 頭 at its roots, so a third of 髪 is enough
 BODY_SHARE = 0.5
+FACE_SHARE = 0.9  # a face detail moves with the head only
+DARK_VALUE = 0.3  # brows and lashes: darker than any skin
 
 
 def bone_family(name_j: str) -> str:
@@ -58,6 +62,17 @@ def is_skin_tone(color: Iterable[float]) -> bool:
     return (hue <= 50 / 360 or hue >= 345 / 360) and 0.08 <= saturation <= 0.6 and value >= 0.4
 
 
+def face_detail_role(color: Iterable[float]) -> str | None:
+    """'brows' for a dark color, 'mouth' for a saturated red, else None (a face detail's)."""
+    r, g, b = list(color)[:3]
+    hue, saturation, value = colorsys.rgb_to_hsv(r, g, b)
+    if value <= DARK_VALUE:
+        return "brows"
+    if (hue <= 20 / 360 or hue >= 340 / 360) and saturation >= 0.5 and value >= 0.3:
+        return "mouth"
+    return None
+
+
 def classify_role(
     name: str,
     bone_shares: Mapping[str, float] | None = None,
@@ -77,6 +92,8 @@ def classify_role(
         return "eyes"
     if shares["hair"] >= HAIR_SHARE:
         return "hair"
+    if shares["head"] >= FACE_SHARE and face_detail_role(color) is not None:
+        return face_detail_role(color)
     if is_skin_tone(color):
         return "skin"
     if shares["body"] >= BODY_SHARE:

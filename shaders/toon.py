@@ -259,7 +259,7 @@ def make_toon_material(
         _hide_back_faces(nodes, links, sockets["Alpha"])
     palette = palette_of(look, category)
     rules = tone_rules(look, category)
-    main = main_role(category)  # a sub-role's bands, rim and halo are its main role's
+    main = main_role(category)  # a sub-role's bands and face rule are its main role's
     tones = {}
     for tone, palette_key in (("lit", "base"), ("shadow", "shadow"),
                               ("deep_shadow", "deep_shadow"), ("highlight", "highlight")):  # fmt: skip
@@ -285,7 +285,8 @@ def make_toon_material(
         _toon_ramp(nodes, links, traits["toon"], sockets)
 
     rim = look["rim"]
-    rim_strength = rim["hair_strength"] if main == "hair" else rim["strength"]
+    # Hair proper only: brows sit on the face, a hair rim or halo there would be a smudge.
+    rim_strength = rim["hair_strength"] if category == "hair" else rim["strength"]
     rim_color = _mix_color(nodes)
     rim_color.inputs[0].default_value = rim["own_color"]
     rim_color.inputs[6].default_value = (*srgb_to_linear(rim["color"]), 1.0)
@@ -295,7 +296,7 @@ def make_toon_material(
     sockets["Rim Width"].default_value = rim["width"]
     sockets["Specular Strength"].default_value = look["specular"]["strength"]
     sockets["Specular Size"].default_value = look["specular"]["size"]
-    if main == "hair":
+    if category == "hair":
         # The photography pass finds the hair by this pass (its halo follows the hair only).
         aov = nodes.new("ShaderNodeOutputAOV")
         aov.aov_name = HAIR_AOV

@@ -27,6 +27,21 @@ def test_brows_and_mouth_are_sub_roles(name, role):
     assert looks.main_role(role) in looks.CATEGORIES
 
 
+@pytest.mark.parametrize(
+    ("shares", "color", "role"),
+    [
+        ({"頭": 1.0}, (0.12, 0.12, 0.12), "brows"),  # the shared Miku's 材質7
+        ({"頭": 1.0}, (0.79, 0.18, 0.26), "mouth"),  # her 材質8
+        ({"頭": 1.0}, (0.13, 0.62, 0.71), "other"),  # a teal ornament on the head
+        ({"頭": 0.5, "上半身": 0.5}, (0.12, 0.12, 0.12), "clothes"),  # not by 頭 alone
+    ],
+)
+def test_face_details_from_head_weights_and_color(shares, color, role):
+    from mmd2anime.shaders import roles
+
+    assert roles.classify_role("材質7", shares, [], color) == role
+
+
 def test_sub_role_takes_its_main_role_unless_the_look_names_it():
     look = looks.validate_look(
         {

@@ -19,7 +19,7 @@ GREY = (0.56, 0.56, 0.56)
         ("材質6", {"左目": 0.5, "右目": 0.5}, [], (0.8, 0.8, 0.8), "eyes"),
         ("材質3", {"頭": 0.3, "左手首": 0.3, "上半身": 0.4}, [], SKIN, "skin"),
         ("材質5", {"上半身": 0.8, "下半身": 0.2}, [], GREY, "clothes"),
-        ("材質7", {"頭": 1.0}, [], (0.12, 0.12, 0.12), "other"),  # face details: own colors
+        ("材質7", {"頭": 1.0}, [], (0.12, 0.12, 0.12), "brows"),  # a dark face detail
         # Texture names and material names come first.
         ("材質9", {"上半身": 1.0}, ["tex\\hair_01.png"], GREY, "hair"),
         ("材質9", {}, ["face.bmp"], GREY, "skin"),
