@@ -8,8 +8,9 @@ the photography pass on the rendered pixels. Each variant gets a warm-up render 
 compiles its shaders on the first render). Target: toon / plain <= 1.3.
 
 Run from the repo root: ``.venv/bin/python bench/bench_looks.py [--size 512] [--repeat 3]``.
-Measured on the stand-in figure (2 shared CPU cores, software GL, 'pastel', 512²):
-16 samples: plain 8.3 s, toon 8.6 s, ratio 1.03; 64 samples: ratio 1.13.
+First measured on the stand-in figure against a Principled baseline (2 shared CPU cores,
+software GL, 'pastel', 512²): 16 samples ratio 1.03, 64 samples 1.13; current figures are
+in bench/README.md.
 
 ``--design`` measures instead how each look keeps the design and reads (Cycles, small
 renders, each model plain and then in every look and variant): the hue keep (share of the
