@@ -194,3 +194,15 @@ def test_absurd_config_is_refused_before_allocating(saved):
     path, _ = saved
     _rewrite_meta(path, lambda m: m["config"].update(channels=10**7))
     _expect(path, "bad generator config")
+
+
+@pytest.mark.parametrize("name", ["pastel", "vivid"])
+def test_shipped_default_packs_name_their_target_and_training_command(name):
+    path = Path(ROOT) / "neural" / "packs" / f"{name}.safetensors"
+    model, meta = load_pack(path)
+    assert meta["initialized_only"] is False and meta["arch_version"] == pack.NEWEST_VERSION
+    # render.py SCENE --style none --look NAME <render_args...> renders the ground truth
+    assert meta["target"]["look"] == name and isinstance(meta["target"]["render_args"], list)
+    assert meta["training"]["command"].startswith("python -m mmd2anime.neural.train_paired")
+    assert f"--look {name}" in meta["training"]["command"]
+    assert path.stat().st_size < 4 * 2**20  # a few MB at most
