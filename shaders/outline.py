@@ -25,6 +25,10 @@ The hull is a Geometry Nodes modifier (group ``GROUP_NAME``, made once, versione
   which leaves its place in the image unchanged but puts it behind surfaces that lie closer
   than a few line widths (skirts over legs, hair over the head), where a hull would otherwise
   paint black patches over them.
+- Open borders: a hull copies a surface's outside, so a single sheet's border (a skirt's
+  hem, a cuff) gets no line from it. Border edges of the lined faces (``BORDER_ATTR``, found
+  once at apply, welded vertices counted as one so UV seams are none) grow a fin: a strip one
+  line width wide in the surface's plane, both windings, in the outline material.
 
 How it shows: the hull's faces point inward, so its parts in front of the body face away
 from the camera and are made transparent (Geometry > Backfacing; EEVEE also culls them),
@@ -40,7 +44,7 @@ from . import traits
 from .looks import srgb_to_linear
 
 MODIFIER_NAME = "MMD2Anime Outline"
-GROUP_NAME = "MMD2Anime Outline v2"
+GROUP_NAME = "MMD2Anime Outline v3"
 OUTLINE_GROUP = "mmd2anime_outline"  # a vertex group the user paints to scale the width
 OUTLINE_OF_KEY = "mmd2anime_outline"  # ID property marking our outline materials
 EDGE_SCALE_ATTR = "mmd_edge_scale"
@@ -49,6 +53,7 @@ FACE_ATTR = "mmd2anime_outline_face"
 COLOR_ATTR = "mmd2anime_outline_color"
 DEPTH_PUSH = 3.0  # line widths the hull moves back along the view ray
 WELD_ATTR = "mmd2anime_outline_weld"
+BORDER_ATTR = "mmd2anime_outline_border"
 WELD_FRACTION = 1e-5  # of the mesh's size: vertices closer than this share a normal
 
 
@@ -149,9 +154,12 @@ def write_line_attributes(obj: bpy.types.Object, lines: list[tuple[float, tuple]
     np.maximum.at(vertex_width, loop_verts, np.repeat(face_width, loop_totals))
     attributes = mesh.attributes
     attributes.new(WIDTH_ATTR, "FLOAT", "POINT").data.foreach_set("value", vertex_width)
-    attributes.new(WELD_ATTR, "INT", "POINT").data.foreach_set("value", weld_groups(mesh))
+    welds = weld_groups(mesh)
+    attributes.new(WELD_ATTR, "INT", "POINT").data.foreach_set("value", welds)
     lined = (face_width > 0).astype(bool)
     attributes.new(FACE_ATTR, "BOOLEAN", "FACE").data.foreach_set("value", lined)
+    border = border_edges(mesh, welds, np.repeat(lined, loop_totals))
+    attributes.new(BORDER_ATTR, "BOOLEAN", "EDGE").data.foreach_set("value", border)
     # Per face corner: EEVEE reads corner colors (Cycles reads either).
     corner_colors = np.repeat(colors[index], loop_totals, axis=0).ravel()
     attributes.new(COLOR_ATTR, "FLOAT_COLOR", "CORNER").data.foreach_set("color", corner_colors)
@@ -170,6 +178,19 @@ def weld_groups(mesh: bpy.types.Mesh) -> np.ndarray:
     return groups.astype(np.int32).ravel()
 
 
+def border_edges(mesh: bpy.types.Mesh, welds: np.ndarray, lined_loops: np.ndarray) -> np.ndarray:
+    """Per edge, whether it borders exactly one lined face, counting welded vertices as one
+    (so UV seams are no border): a skirt's hem, a sleeve's cuff, where the hull draws none."""
+    ends = np.zeros(len(mesh.edges) * 2, np.int32)
+    mesh.edges.foreach_get("vertices", ends)
+    pairs = np.sort(welds[ends.reshape(-1, 2)], axis=1).astype(np.int64)
+    keys = pairs[:, 0] * (int(welds.max(initial=0)) + 1) + pairs[:, 1]
+    loop_edges = np.zeros(len(mesh.loops), np.int32)
+    mesh.loops.foreach_get("edge_index", loop_edges)
+    used, counts = np.unique(keys[loop_edges[lined_loops]], return_counts=True)
+    return np.isin(keys, used[counts == 1])
+
+
 def remove_line_attributes(obj: bpy.types.Object) -> None:
     """Remove the attributes write_line_attributes made and the drivers add_outline made
     (revert calls this once the modifier is gone)."""
@@ -179,7 +200,7 @@ def remove_line_attributes(obj: bpy.types.Object) -> None:
         for fcurve in [d for d in animation.drivers if d.data_path.startswith(ours)]:
             animation.drivers.remove(fcurve)
     attributes = obj.data.attributes
-    for name in (WIDTH_ATTR, FACE_ATTR, COLOR_ATTR, WELD_ATTR):
+    for name in (WIDTH_ATTR, FACE_ATTR, COLOR_ATTR, WELD_ATTR, BORDER_ATTR):
         attribute = attributes.get(name)
         if attribute is not None:
             attributes.remove(attribute)
@@ -421,11 +442,57 @@ def _build_group() -> bpy.types.NodeTree:
     moved = b.node("GeometryNodeSetPosition")
     b.link(flip.outputs[0], moved.inputs["Geometry"])
     b.link(hull_point.outputs[0], moved.inputs["Position"])
+    lines = b.node("GeometryNodeJoinGeometry")
+    b.link(moved.outputs[0], lines.inputs[0])
+    b.link(_border_fins(b, delete.outputs[0], width, to_world, to_object), lines.inputs[0])
     slot = b.node("GeometryNodeSetMaterialIndex")
-    b.link(moved.outputs[0], slot.inputs["Geometry"])
+    b.link(lines.outputs[0], slot.inputs["Geometry"])
     b.link(given["Outline Slot"], slot.inputs["Material Index"])
     join = b.node("GeometryNodeJoinGeometry")
     b.link(slot.outputs[0], join.inputs[0])
     b.link(geometry, join.inputs[0])
     b.link(join.outputs[0], out.inputs[0])
     return group
+
+
+def _border_fins(b: _Builder, lined, width, to_world, to_object):
+    """Strips one line width wide out from the border edges of the lined faces, in the
+    surface's plane, both windings (one faces the camera, the outline material hides the
+    other): the hull lines no open border, as the surface there has no outside to copy."""
+    border = b.node("GeometryNodeInputNamedAttribute", data_type="BOOLEAN")
+    border.inputs["Name"].default_value = BORDER_ATTR
+    # Per border edge: from its face's center out through the edge, across the edge.
+    ends = b.node("GeometryNodeInputMeshEdgeVertices").outputs
+    along = b.vmath("NORMALIZE", b.vmath("SUBTRACT", ends["Position 1"], ends["Position 2"]))
+    face_center = b.node("GeometryNodeFieldOnDomain", domain="FACE", data_type="FLOAT_VECTOR")
+    b.link(b.node("GeometryNodeInputPosition").outputs[0], face_center.inputs[0])
+    middle = b.node("GeometryNodeInputPosition").outputs[0]  # read on an edge: its middle
+    out = b.vmath("SUBTRACT", middle, face_center.outputs[0])
+    across = b.vmath("SUBTRACT", out, b.scale(along, b.vmath("DOT_PRODUCT", out, along, output=1)))
+    edge_out = b.node("GeometryNodeSwitch", input_type="VECTOR")
+    b.link(border.outputs["Attribute"], edge_out.inputs["Switch"])
+    b.link(b.vmath("NORMALIZE", across), edge_out.inputs["True"])
+    # Per point: the mean over its border edges, as a world direction one line width long.
+    point_out = b.node("GeometryNodeFieldOnDomain", domain="EDGE", data_type="FLOAT_VECTOR")
+    b.link(edge_out.outputs[0], point_out.inputs[0])
+    world_out = b.node("FunctionNodeTransformDirection")
+    b.link(point_out.outputs[0], world_out.inputs["Direction"])
+    b.link(to_world, world_out.inputs["Transform"])
+    offset = b.node("FunctionNodeTransformDirection")
+    b.link(b.scale(b.vmath("NORMALIZE", world_out.outputs[0]), width), offset.inputs["Direction"])
+    b.link(to_object.outputs["Matrix"], offset.inputs["Transform"])
+    extrude = b.node("GeometryNodeExtrudeMesh", mode="EDGES")
+    b.link(lined, extrude.inputs["Mesh"])
+    b.link(border.outputs["Attribute"], extrude.inputs["Selection"])
+    b.link(offset.outputs[0], extrude.inputs["Offset"])
+    keep = b.node("FunctionNodeBooleanMath", operation="NOT")
+    b.link(extrude.outputs["Side"], keep.inputs[0])
+    fins = b.node("GeometryNodeDeleteGeometry", domain="FACE")
+    b.link(extrude.outputs["Mesh"], fins.inputs["Geometry"])
+    b.link(keep.outputs[0], fins.inputs["Selection"])
+    flipped = b.node("GeometryNodeFlipFaces")
+    b.link(fins.outputs[0], flipped.inputs["Mesh"])
+    both = b.node("GeometryNodeJoinGeometry")
+    b.link(fins.outputs[0], both.inputs[0])
+    b.link(flipped.outputs[0], both.inputs[0])
+    return both.outputs[0]
