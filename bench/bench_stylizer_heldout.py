@@ -10,7 +10,8 @@ Puppets and seeds no pack saw in training: the mannequin (seed 901), random char
 per look, as the pack's target: the same frames with ``--look NAME`` plus the pack's
 ``target.render_args``. Rows: identity (the layout itself), the v1 pack and the v2 pack, run
 through the Stylizer like Stylize shot does (temporal blending off: stills). Metrics against
-the target: SSIM on CIE lightness L*, mean CIE76 ΔE, edge F1 (Canny, 2 px), sharpness ratio
+the target: SSIM on CIE lightness L*, mean CIE76 ΔE (whole frame, and on the figure alone:
+the background holds most pixels), edge F1 (Canny, 2 px), sharpness ratio
 (mean Sobel magnitude of L*, output / target) and chroma ratio (mean Lab chroma, output /
 target). Also the cost ratio: target render seconds / (layout + stylize) per frame.
 Renders are reused when their manifest matches.
@@ -56,8 +57,9 @@ def _bundles(folder: Path):
     return [FrameBundle.load(p) for p in sorted(folder.glob("*_bundle.npz"))]
 
 
-def scores(output: np.ndarray, target: np.ndarray) -> dict[str, float]:
-    """Metrics of a linear RGB output against the linear RGB target."""
+def scores(output: np.ndarray, target: np.ndarray, figure: np.ndarray) -> dict[str, float]:
+    """Metrics of a linear RGB output against the linear RGB target; ``figure`` (bool) marks
+    the puppet's pixels, where ΔE76 is also taken alone (the background dominates a frame)."""
     import cv2
 
     from mmd2anime.neural import metrics
@@ -77,6 +79,7 @@ def scores(output: np.ndarray, target: np.ndarray) -> dict[str, float]:
     return {
         "ssim_L": metrics.ssim(lab_out[..., 0] / 100, lab_target[..., 0] / 100),
         "delta_e76": metrics.delta_e76(output, target),
+        "delta_e76_figure": metrics.delta_e76(output[figure], target[figure]),
         "edge_f1": metrics.edge_f1(metrics.canny_edges(srgb_out), metrics.canny_edges(srgb_target)),
         "sharpness_ratio": sharpness(lab_out) / max(sharpness(lab_target), 1e-6),
         "chroma_ratio": chroma(lab_out) / max(chroma(lab_target), 1e-6),
@@ -136,7 +139,9 @@ def main() -> None:
                 target_args = [*puppet, "--look", target["look"], *target["render_args"]]
                 target_m = render(args.out / f"{tag}_{look}", args.count, seed, size, target_args)
                 layouts = _bundles(args.out / f"{tag}_layout")
-                truths = [b.color for b in _bundles(args.out / f"{tag}_{look}")]
+                truth_bundles = _bundles(args.out / f"{tag}_{look}")
+                truths = [b.color for b in truth_bundles]
+                figures = [b.alpha > 0.5 for b in truth_bundles]
                 answers = {"identity": [b.color for b in layouts]}
                 seconds = {}
                 for row, stylizer in stylizers.items():
@@ -147,8 +152,8 @@ def main() -> None:
                 layout_s = layout_m["total_seconds"] / layout_m["count"]
                 target_s = target_m["total_seconds"] / target_m["count"]
                 for row, images in answers.items():
-                    per = [scores(np.nan_to_num(o), np.nan_to_num(t))
-                           for o, t in zip(images, truths, strict=True)]  # fmt: skip
+                    per = [scores(np.nan_to_num(o), np.nan_to_num(t), f)
+                           for o, t, f in zip(images, truths, figures, strict=True)]  # fmt: skip
                     entry = {"look": look, "set": name, "size": size, "row": row,
                              **{k: float(np.mean([p[k] for p in per])) for k in per[0]}}  # fmt: skip
                     if row in seconds:
@@ -171,7 +176,7 @@ def main() -> None:
     print(markdown(results))
 
 
-COLUMNS = ("ssim_L", "delta_e76", "edge_f1", "sharpness_ratio", "chroma_ratio")
+COLUMNS = ("ssim_L", "delta_e76", "delta_e76_figure", "edge_f1", "sharpness_ratio", "chroma_ratio")
 
 
 def _row(e: dict) -> str:
@@ -181,13 +186,14 @@ def _row(e: dict) -> str:
 
 
 def markdown(results: list[dict]) -> str:
-    lines = ["| look | puppet | size | row | SSIM(L) | ΔE76 | edge F1 | sharpness | chroma "
-             "| target / (layout + stylize) |", "|" + "---|" * 10]  # fmt: skip
+    lines = ["| look | puppet | size | row | SSIM(L) | ΔE76 | ΔE76 figure | edge F1 | sharpness "
+             "| chroma | target / (layout + stylize) |", "|" + "---|" * 11]  # fmt: skip
     for e in results:
         cost = f"{e['cost_ratio']:.1f}×" if "cost_ratio" in e else ""
         lines.append(
             f"| {e['look']} | {e['set']} | {e['size']} | {e['row']} | {e['ssim_L']:.3f} | "
-            f"{e['delta_e76']:.2f} | {e['edge_f1']:.3f} | {e['sharpness_ratio']:.2f} | "
+            f"{e['delta_e76']:.2f} | {e['delta_e76_figure']:.2f} | {e['edge_f1']:.3f} | "
+            f"{e['sharpness_ratio']:.2f} | "
             f"{e['chroma_ratio']:.2f} | {cost} |"
         )
     return "\n".join(lines)
