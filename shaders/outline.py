@@ -28,7 +28,8 @@ The hull is a Geometry Nodes modifier (group ``GROUP_NAME``, made once, versione
 - Open borders: a hull copies a surface's outside, so a single sheet's border (a skirt's
   hem, a cuff) gets no line from it. Border edges of the lined faces (``BORDER_ATTR``, found
   once at apply, welded vertices counted as one so UV seams are none) grow a fin: a strip one
-  line width wide in the surface's plane, both windings, in the outline material.
+  line width wide, out across the border and tilted 45 degrees off the surface (clear of a
+  layer beneath), both windings, in the outline material.
 
 How it shows: the hull's faces point inward, so its parts in front of the body face away
 from the camera and are made transparent (Geometry > Backfacing; EEVEE also culls them),
@@ -444,7 +445,9 @@ def _build_group() -> bpy.types.NodeTree:
     b.link(hull_point.outputs[0], moved.inputs["Position"])
     lines = b.node("GeometryNodeJoinGeometry")
     b.link(moved.outputs[0], lines.inputs[0])
-    b.link(_border_fins(b, delete.outputs[0], width, to_world, to_object), lines.inputs[0])
+    b.link(
+        _border_fins(b, delete.outputs[0], width, direction, to_world, to_object), lines.inputs[0]
+    )
     slot = b.node("GeometryNodeSetMaterialIndex")
     b.link(lines.outputs[0], slot.inputs["Geometry"])
     b.link(given["Outline Slot"], slot.inputs["Material Index"])
@@ -455,10 +458,12 @@ def _build_group() -> bpy.types.NodeTree:
     return group
 
 
-def _border_fins(b: _Builder, lined, width, to_world, to_object):
-    """Strips one line width wide out from the border edges of the lined faces, in the
-    surface's plane, both windings (one faces the camera, the outline material hides the
-    other): the hull lines no open border, as the surface there has no outside to copy."""
+def _border_fins(b: _Builder, lined, width, normal, to_world, to_object):
+    """Strips one line width wide out from the border edges of the lined faces, half out of
+    the surface's plane along the hull's ``normal`` (world), both windings (one faces the
+    camera, the outline material hides the other): the hull lines no open border, as the
+    surface there has no outside to copy. The tilt lifts a fin off a layer beneath (a
+    jacket's hem over a skirt), which a fin in the plane would only poke through in dots."""
     border = b.node("GeometryNodeInputNamedAttribute", data_type="BOOLEAN")
     border.inputs["Name"].default_value = BORDER_ATTR
     # Per border edge: from its face's center out through the edge, across the edge.
@@ -472,14 +477,15 @@ def _border_fins(b: _Builder, lined, width, to_world, to_object):
     edge_out = b.node("GeometryNodeSwitch", input_type="VECTOR")
     b.link(border.outputs["Attribute"], edge_out.inputs["Switch"])
     b.link(b.vmath("NORMALIZE", across), edge_out.inputs["True"])
-    # Per point: the mean over its border edges, as a world direction one line width long.
+    # Per point: the mean over its border edges, tilted out, one line width long.
     point_out = b.node("GeometryNodeFieldOnDomain", domain="EDGE", data_type="FLOAT_VECTOR")
     b.link(edge_out.outputs[0], point_out.inputs[0])
     world_out = b.node("FunctionNodeTransformDirection")
     b.link(point_out.outputs[0], world_out.inputs["Direction"])
     b.link(to_world, world_out.inputs["Transform"])
     offset = b.node("FunctionNodeTransformDirection")
-    b.link(b.scale(b.vmath("NORMALIZE", world_out.outputs[0]), width), offset.inputs["Direction"])
+    tilted = b.vmath("ADD", b.vmath("NORMALIZE", world_out.outputs[0]), normal)
+    b.link(b.scale(b.vmath("NORMALIZE", tilted), width), offset.inputs["Direction"])
     b.link(to_object.outputs["Matrix"], offset.inputs["Transform"])
     extrude = b.node("GeometryNodeExtrudeMesh", mode="EDGES")
     b.link(lined, extrude.inputs["Mesh"])
