@@ -23,7 +23,9 @@ def test_quick_paired_benchmark_writes_the_table(tmp_path):
     assert set(table["rows"]) == {"identity", "no-skeleton", "full", "ground truth (ceiling)"}
     for row in table["rows"].values():
         assert set(row) == {"ssim", "delta_e76", "edge_f1", "pck@0.05", "pck@0.05_shape"}
-        assert 0 <= row["ssim"] <= 1 and row["delta_e76"] >= 0
+        # SSIM lies in [-1, 1]: the plain render against a look with a colored background
+        # can score just below 0
+        assert -1 <= row["ssim"] <= 1 and row["delta_e76"] >= 0
     assert table["rows"]["ground truth (ceiling)"]["ssim"] == pytest.approx(1.0)
     assert "| full |" in (tmp_path / "table.md").read_text()
     # a second run scores the packs it finds instead of training again
