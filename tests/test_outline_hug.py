@@ -4,7 +4,7 @@
 within the line width (+1.5 px) of it, and the pixels just outside the silhouette are dark
 (no strip of background between the figure and its line) on at least 96 % of its ring:
 with the hull alone, open cloth borders (the skirt's hem, the cuffs) had no line and the
-ring was 94-95 % dark; the border fins bring it to 97.5-98 % (az 25° and -30°, both
+ring was 94-95 % dark; the border fins bring it to 98.0-98.6 % (az 25° and -30°, both
 characters, 192²). Also: which edges get a fin."""
 
 import sys
