@@ -39,14 +39,19 @@ class GeneratorConfig:
 
     @classmethod
     def from_dict(cls, data: dict) -> GeneratorConfig:
-        unknown = set(data) - set(cls.__dataclass_fields__)
-        if unknown:
-            raise ValueError(f"unknown generator config keys {sorted(unknown)}")
-        values = {k: int(v) for k, v in data.items()}
-        # Bounds keep a tampered pack from allocating an absurd network.
-        if any(not 1 <= v <= 1024 for v in values.values()):
-            raise ValueError(f"generator config values must lie in 1..1024, got {values}")
-        return cls(**values)
+        return config_from_dict(cls, data)
+
+
+def config_from_dict(cls: type, data: dict):
+    """A generator config dataclass from a pack's metadata: integer fields only, bounded."""
+    unknown = set(data) - set(cls.__dataclass_fields__)
+    if unknown:
+        raise ValueError(f"unknown generator config keys {sorted(unknown)}")
+    values = {k: int(v) for k, v in data.items()}
+    # Bounds keep a tampered pack from allocating an absurd network.
+    if any(not 1 <= v <= 1024 for v in values.values()):
+        raise ValueError(f"generator config values must lie in 1..1024, got {values}")
+    return cls(**values)
 
 
 def _act() -> nn.Module:

@@ -25,6 +25,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from . import inputs
+from .model import config_from_dict
 
 ARCH_VERSION_V2 = 2
 LEAK = 0.1  # slope of the output clamp beyond [-1, 1] while training (as in v1)
@@ -48,13 +49,7 @@ class GeneratorV2Config:
 
     @classmethod
     def from_dict(cls, data: dict) -> GeneratorV2Config:
-        unknown = set(data) - set(cls.__dataclass_fields__)
-        if unknown:
-            raise ValueError(f"unknown generator config keys {sorted(unknown)}")
-        values = {k: int(v) for k, v in data.items()}
-        if any(not 1 <= v <= 1024 for v in values.values()):
-            raise ValueError(f"generator config values must lie in 1..1024, got {values}")
-        return cls(**values)
+        return config_from_dict(cls, data)
 
 
 def _act() -> nn.Module:
