@@ -66,6 +66,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--samples", type=int, help="render samples (default: 4 for --dataset, at most 16 else)"
     )
     parser.add_argument(
+        "--lines",
+        action="store_true",
+        help="Freestyle line work in the look's line color (slow: a final-quality render)",
+    )
+    parser.add_argument(
         "--motion",
         action="append",
         metavar="VMD",
@@ -132,6 +137,8 @@ def run(args: argparse.Namespace) -> dict:
                 extra["poses"] = motion_poses(args.motion, args.seed)
             if args.samples:
                 extra["samples"] = args.samples
+            if args.lines:
+                extra["lines"] = True
             manifest = write_dataset(
                 out, args.dataset, seed=args.seed, size=size, look=args.look, **extra
             )
@@ -166,6 +173,10 @@ def run(args: argparse.Namespace) -> dict:
     if args.look:
         with _timed(timings, "look"):
             look = _apply_look(scene, args.look)
+    if args.lines:
+        from .shaders.freestyle_lines import enable_lines
+
+        enable_lines(scene, look)
 
     from .shot import ShotSettings, run_shot
 

@@ -21,6 +21,7 @@ import numpy as np
 from mathutils import Euler, Matrix, Vector
 
 from ..shaders.apply import apply_look, look_targets
+from ..shaders.freestyle_lines import enable_lines
 from ..shaders.looks import load_look
 from ..shaders.photography import develop_look
 from .errors import LayoutError
@@ -250,6 +251,7 @@ def write_dataset(
     samples: int = 4,
     look: str | None = None,
     characters: CharacterPuppets | None = None,
+    lines: bool = False,
 ) -> dict:
     """Render ``count`` random samples into ``out_dir``; returns the manifest.
 
@@ -261,6 +263,7 @@ def write_dataset(
     gives the same poses and cameras plainly and in any look (paired data).
     ``characters`` (instead of ``build_puppet``) draws a built-in character per sample,
     recorded in the manifest with its parameters.
+    ``lines`` adds Freestyle line work in the look's line color (a final-quality target).
     """
     if count < 1:
         raise LayoutError(f"dataset size must be at least 1, got {count}")
@@ -286,6 +289,8 @@ def write_dataset(
     try:
         window.scene = scene
         _set_resolution(scene, size, engine, samples)
+        if lines:
+            enable_lines(scene, look_data)
         scene.world = bpy.data.worlds.new(SCENE_NAME)
         camera = bpy.data.objects.new("Camera", bpy.data.cameras.new("Camera"))
         sun = bpy.data.objects.new("Sun", bpy.data.lights.new("Sun", "SUN"))
@@ -338,6 +343,7 @@ def write_dataset(
         "seed": seed,
         "count": count,
         "look": look_data["name"] if look_data is not None else None,
+        "lines": lines,
         "frames": entries,
         "total_seconds": time.perf_counter() - started,
     }
@@ -346,7 +352,7 @@ def write_dataset(
 
 
 _MADE_KINDS = ("objects", "meshes", "armatures", "materials", "node_groups", "cameras",
-               "lights", "worlds", "actions", "images")  # fmt: skip
+               "lights", "worlds", "actions", "images", "linestyles")  # fmt: skip
 
 
 def _remove_new(before: dict[str, set[int]]) -> None:

@@ -37,3 +37,21 @@ def test_unknown_look_fails_before_rendering(bpy_module, scene, tmp_path):
     with pytest.raises(LookError, match="no look named 'nope'"):
         write_dataset(tmp_path, 1, build_puppet=build_figure, size=(32, 32), look="nope")
     assert not list(tmp_path.iterdir())
+
+
+def test_lines_draw_dark_strokes_over_the_same_frame(bpy_module, scene, tmp_path):
+    """--lines (a pack's final-quality target): Freestyle strokes in the look's line color
+    on the same sample; everything the run made, line styles included, is removed."""
+    counts = {k: len(getattr(bpy.data, k)) for k in ("linestyles", "scenes", "materials")}
+    args = {"seed": 4, "build_puppet": build_figure, "size": (96, 96), "look": "vivid"}
+    plain = write_dataset(tmp_path / "plain", 1, **args)
+    lined = write_dataset(tmp_path / "lines", 1, lines=True, **args)
+    assert lined["lines"] is True and plain["lines"] is False
+    a = FrameBundle.load(tmp_path / "plain" / "000000_bundle").color
+    b = FrameBundle.load(tmp_path / "lines" / "000000_bundle").color
+    darker = a.mean(-1) - b.mean(-1) > 0.05  # vivid draws black lines
+    lighter = b.mean(-1) - a.mean(-1) > 0.05
+    assert darker.sum() > 30 and lighter.sum() < darker.sum() / 4
+    assert darker.mean() < 0.2  # strokes, not a darker frame
+    assert not scene.render.use_freestyle  # the user's scene keeps its settings
+    assert {k: len(getattr(bpy.data, k)) for k in counts} == counts
