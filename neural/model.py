@@ -43,13 +43,18 @@ class GeneratorConfig:
 
 
 def config_from_dict(cls: type, data: dict):
-    """A generator config dataclass from a pack's metadata: integer fields only, bounded."""
-    unknown = set(data) - set(cls.__dataclass_fields__)
+    """A generator config dataclass from a pack's metadata: integer fields only, bounded.
+
+    A field whose default is 0 is a feature that may be off (and is, in packs written before
+    it existed: missing keys take the default); the others must be at least 1."""
+    fields = cls.__dataclass_fields__
+    unknown = set(data) - set(fields)
     if unknown:
         raise ValueError(f"unknown generator config keys {sorted(unknown)}")
     values = {k: int(v) for k, v in data.items()}
     # Bounds keep a tampered pack from allocating an absurd network.
-    if any(not 1 <= v <= 1024 for v in values.values()):
+    low = {k: 0 if fields[k].default == 0 else 1 for k in values}
+    if any(not low[k] <= v <= 1024 for k, v in values.items()):
         raise ValueError(f"generator config values must lie in 1..1024, got {values}")
     return cls(**values)
 

@@ -9,9 +9,17 @@ coefficients; everything sharp is computed at full resolution from the render it
   projections of color, normal and depth at full resolution). The coefficients A are
   upsampled bilinearly (smooth), the basis is not: an edge of the render stays an edge of
   the fill, and a cel band edge is as hard as its sigmoid (guided-filter style).
+- shade bands (``color_bands``): more cel masks that multiply the input color, each with
+  its own low-resolution 3x3 color matrix: the render's smooth shading becomes the style's
+  hard-edged lit and shadow colors per pixel (a shadow is a darker, tinted copy of the
+  design color, not an offset from it).
 - lines: two 3x3 convolutions at full resolution on luminance, coverage, depth and normal
   give a line logit (plus a low-resolution bias: where the style draws lines), alpha-blended
-  over the fills in a low-resolution line color.
+  over the fills in a low-resolution line color. ``line_reach`` adds, at full resolution,
+  rings around the silhouette and around depth steps at 1, 2, 4, ... px (max-pool
+  dilations): a line drawn outside the figure, like an inverted hull's, lies several pixels
+  from the edge a 5x5 stack of convolutions could see; low-resolution weights choose the
+  ring, i.e. the line weight, per region.
 - photography: a low-resolution additive layer (bloom, diffusion, vignette are smooth).
 - a small full-resolution residual (tanh, scaled) for texture the basis cannot express.
 """
@@ -34,6 +42,7 @@ BASIS_FIXED = 5  # color (3), coverage, constant
 # the input tensor, no copy
 GUIDE_CHANNELS = inputs.ALPHA + 1
 RESIDUAL_SCALE = 0.1
+MAX_REACH = 6  # rings up to 32 px
 
 
 @dataclass(frozen=True)
@@ -43,6 +52,8 @@ class GeneratorV2Config:
     blocks: int = 4
     bands: int = 4  # learned cel masks in the fill basis
     line_channels: int = 8  # hidden width of the full-resolution line layer
+    color_bands: int = 0  # cel masks that multiply the color (0: off, as in the first packs)
+    line_reach: int = 0  # dyadic ring radii of the line features (0: off; at most MAX_REACH)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -81,11 +92,14 @@ class GeneratorV2(nn.Module):
     def __init__(self, config: GeneratorV2Config | None = None):
         super().__init__()
         self.config = cfg = config or GeneratorV2Config()
+        if cfg.line_reach > MAX_REACH:
+            raise ValueError(f"line_reach is at most {MAX_REACH}, got {cfg.line_reach}")
         c = cfg.channels
-        self.basis_size = BASIS_FIXED + cfg.bands
+        self.basis_size = BASIS_FIXED + cfg.bands + 3 * cfg.color_bands
+        self.reach_features = 2 * cfg.line_reach  # silhouette ring and depth-step ring
         # heads at 1/8: fill coefficients (3 x basis; the constant's carry the photography's
-        # glow), line bias (1), line color (3)
-        self.head_channels = 3 * self.basis_size + 4
+        # glow), line bias (1), line color (3), weights of the reach features
+        self.head_channels = 3 * self.basis_size + 4 + self.reach_features
         low_in = cfg.in_channels + 2  # + pixel coordinates (vignette, framing)
         self.enc8 = nn.Sequential(nn.Conv2d(low_in, c, 3, 2, 1), _act())
         self.enc16 = nn.Sequential(nn.Conv2d(c, c, 3, 2, 1), _act())
@@ -93,8 +107,10 @@ class GeneratorV2(nn.Module):
         self.fuse = nn.Sequential(nn.Conv2d(2 * c, c, 3, padding=1), _act())
         self.head = nn.Conv2d(c, self.head_channels, 1)
         # full resolution: cel masks from color + geometry, lines and residual from the guide
-        self.bands = nn.Conv2d(GUIDE_CHANNELS, cfg.bands, 1)
-        self.line1 = nn.Conv2d(GUIDE_CHANNELS, cfg.line_channels, 3, padding=1)
+        self.bands = nn.Conv2d(GUIDE_CHANNELS, cfg.bands + cfg.color_bands, 1)
+        self.line1 = nn.Conv2d(
+            GUIDE_CHANNELS + self.reach_features, cfg.line_channels, 3, padding=1
+        )
         self.line2 = nn.Conv2d(cfg.line_channels, 4, 3, padding=1)
         self._init_identity()
 
@@ -104,7 +120,9 @@ class GeneratorV2(nn.Module):
         bias = torch.zeros(self.head_channels)
         for ch in range(3):
             bias[ch * self.basis_size + ch] = 1.0
-        bias[3 * self.basis_size] = -4.0  # line bias: almost no line
+        # line bias: almost no line (less saturated with the reach features, which must
+        # learn from the start)
+        bias[3 * self.basis_size] = -3.0 if self.reach_features else -4.0
         self.head.bias.data.copy_(bias)
         nn.init.normal_(self.bands.weight, std=2.0)
         nn.init.zeros_(self.line2.weight)
@@ -124,13 +142,25 @@ class GeneratorV2(nn.Module):
         color = x[:, inputs.COLOR]
         alpha = x[:, inputs.ALPHA : inputs.ALPHA + 1]
         bands = torch.sigmoid(_pointwise(self.bands, guide))
+        k = self.config.bands
         # sum_k A_k basis_k without stacking the basis into a new full-resolution tensor
         fill = (coeff[:, :, :3] * color[:, None]).sum(2)
         fill = fill + coeff[:, :, 3] * alpha + coeff[:, :, 4]
-        fill = fill + (coeff[:, :, BASIS_FIXED:] * bands[:, None]).sum(2)
+        fill = fill + (coeff[:, :, BASIS_FIXED : BASIS_FIXED + k] * bands[:, None, :k]).sum(2)
+        for j in range(self.config.color_bands):
+            start = BASIS_FIXED + k + 3 * j
+            shaded = color * bands[:, k + j : k + j + 1]
+            fill = fill + (coeff[:, :, start : start + 3] * shaded[:, None]).sum(2)
 
-        line_out = self.line2(F.leaky_relu(self.line1(guide), 0.2))
-        line = torch.sigmoid(line_out[:, :1] + line_bias)
+        line_in, reach_logit = guide, 0.0
+        if self.reach_features:
+            rings = reach_rings(alpha, x[:, inputs.GEOMETRY.start : inputs.GEOMETRY.start + 1],
+                                self.config.line_reach)  # fmt: skip
+            weights = up[:, 3 * n + 4 :]
+            reach_logit = (weights * rings).sum(1, keepdim=True)
+            line_in = torch.cat([guide, rings], 1)
+        line_out = self.line2(F.leaky_relu(self.line1(line_in), 0.2))
+        line = torch.sigmoid(line_out[:, :1] + line_bias + reach_logit)
         residual = RESIDUAL_SCALE * torch.tanh(line_out[:, 1:])
         raw = fill + line * (line_color - fill) + residual
         out = torch.clamp(raw, -1, 1)
@@ -149,6 +179,24 @@ class GeneratorV2(nn.Module):
         f16 = self.blocks(self.enc16(f8))
         f16 = F.interpolate(f16, size=f8.shape[-2:], mode="bilinear", align_corners=False)
         return self.head(self.fuse(torch.cat([f16, f8], 1)))
+
+
+def reach_rings(alpha: torch.Tensor, depth: torch.Tensor, levels: int) -> torch.Tensor:
+    """(B, 2 * levels, H, W): for radii 1, 2, 4, ... px, the ring just outside the
+    silhouette (dilated coverage minus coverage) and the ring on the far side of a depth
+    step (dilated nearness minus nearness, clipped to [0, 1]; depth is nearness, 0 far).
+    Separable max-pool dilations chained radius to radius: each pass only adds the
+    difference (a 17 x 17 window costs 2 x 9 comparisons per pixel)."""
+    both = torch.cat([alpha, depth], 1)
+    rings, grown, radius = [], both, 0
+    for level in range(levels):
+        step = 2**level - radius
+        radius += step
+        grown = F.max_pool2d(grown, (1, 2 * step + 1), stride=1, padding=(0, step))
+        grown = F.max_pool2d(grown, (2 * step + 1, 1), stride=1, padding=(step, 0))
+        ring = grown - both
+        rings += [ring[:, :1], torch.clamp(ring[:, 1:], 0, 1)]
+    return torch.cat(rings, 1)
 
 
 def _pointwise(conv: nn.Conv2d, x: torch.Tensor) -> torch.Tensor:

@@ -56,6 +56,8 @@ class PairedOptions:
     checkpoint_every: int = 200  # steps between pack writes (a stopped run keeps its pack)
     init: str | None = None  # start from this pack's weights (fine-tuning on new targets)
     gradient_weight: float = 1.0  # the Sobel term: higher pulls lines and band edges harder
+    color_bands: int = 0  # arch 2: shade bands that multiply the color (GeneratorV2Config)
+    line_reach: int = 0  # arch 2: silhouette and depth-step rings at 1, 2, 4, ... px
 
 
 def load_pairs(pairs: list[tuple[str, str]]) -> tuple[torch.Tensor, torch.Tensor]:
@@ -129,7 +131,8 @@ def build(opts: PairedOptions) -> torch.nn.Module:
             )
         return model
     if opts.arch == 2:
-        return build_generator_v2(GeneratorV2Config(), seed=opts.seed)
+        config = GeneratorV2Config(color_bands=opts.color_bands, line_reach=opts.line_reach)
+        return build_generator_v2(config, seed=opts.seed)
     if opts.arch == 1:
         return build_generator(GeneratorConfig(), seed=opts.seed)
     raise ValueError(f"--arch {opts.arch}: 1 or 2")
@@ -220,7 +223,7 @@ def parse_args(argv: list[str]) -> PairedOptions:
     p.add_argument("--render-args", default="", help="the target's extra render.py options")
     defaults = PairedOptions(pairs=[], out="", look="")
     for name in ("size", "steps", "batch", "lr", "arch", "device", "threads", "seed",
-                 "checkpoint_every", "gradient_weight"):  # fmt: skip
+                 "checkpoint_every", "gradient_weight", "color_bands", "line_reach"):  # fmt: skip
         value = getattr(defaults, name)
         p.add_argument(f"--{name.replace('_', '-')}", type=type(value), default=value)
     for name in ("name", "series", "notes", "init"):

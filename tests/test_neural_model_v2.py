@@ -7,15 +7,23 @@ import torch
 
 from mmd2anime.neural import inputs, pack
 from mmd2anime.neural.model import GeneratorConfig, build_generator
-from mmd2anime.neural.model_v2 import ARCH_VERSION_V2, GeneratorV2Config, build_generator_v2
+from mmd2anime.neural.model_v2 import (
+    ARCH_VERSION_V2,
+    GeneratorV2Config,
+    build_generator_v2,
+    reach_rings,
+)
 from mmd2anime.neural.pack import StylePackError, load_pack, save_pack
 
 SMALL = GeneratorV2Config(channels=16, blocks=1)
+# shade bands and line reach on (the first packs have both off)
+FEATURES = GeneratorV2Config(channels=16, blocks=1, color_bands=2, line_reach=3)
+CONFIGS = pytest.mark.parametrize("config", [SMALL, FEATURES], ids=["plain", "features"])
 
 
-def _trained_like(seed: int = 3) -> torch.nn.Module:
+def _trained_like(seed: int = 3, config: GeneratorV2Config = SMALL) -> torch.nn.Module:
     """A v2 network with random weights everywhere (the identity start would prove little)."""
-    model = build_generator_v2(SMALL, seed=seed)
+    model = build_generator_v2(config, seed=seed)
     generator = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for p in model.parameters():
@@ -23,25 +31,29 @@ def _trained_like(seed: int = 3) -> torch.nn.Module:
     return model.eval()
 
 
+@CONFIGS
 @pytest.mark.parametrize("size", [(64, 64), (50, 77), (17, 23)])
-def test_any_size_in_range(size):
+def test_any_size_in_range(size, config):
     h, w = size
     x = torch.randn(2, inputs.IN_CHANNELS, h, w)
     with torch.inference_mode():
-        y = _trained_like()(x)
+        y = _trained_like(config=config)(x)
     assert y.shape == (2, 3, h, w)
     assert float(y.min()) >= -1 and float(y.max()) <= 1 and torch.isfinite(y).all()
 
 
-def test_starts_as_identity_on_color():
+@CONFIGS
+def test_starts_as_identity_on_color(config):
     x = torch.rand(1, inputs.IN_CHANNELS, 32, 32) * 1.6 - 0.8
     with torch.inference_mode():
-        y = build_generator_v2(SMALL, seed=0).eval()(x)
-    # no lines yet (sigmoid(-4) ~ 0.018 of a line color), the rest exactly the color
-    assert float((y - x[:, :3]).abs().max()) < 0.05
+        y = build_generator_v2(config, seed=0).eval()(x)
+    # no lines yet (sigmoid(-4) ~ 0.018, sigmoid(-3) ~ 0.047 of a line color), the rest
+    # exactly the color
+    assert float((y - x[:, :3]).abs().max()) < 0.1
 
 
-def test_step_edge_in_the_guide_stays_a_step_edge():
+@CONFIGS
+def test_step_edge_in_the_guide_stays_a_step_edge(config):
     """A vertical edge in color, coverage and depth stays within 2 px wide at full res,
     whatever the low-resolution coefficients do (they are smooth at 1/8)."""
     h, w = 64, 128
@@ -53,7 +65,7 @@ def test_step_edge_in_the_guide_stays_a_step_edge():
     x[:, inputs.ALPHA, :, w // 2 :] = 1.0
     x[:, inputs.MASKS] = 1
     with torch.inference_mode():
-        row = _trained_like()(x)[0, :, h // 2].numpy()  # (3, w)
+        row = _trained_like(config=config)(x)[0, :, h // 2].numpy()  # (3, w)
     jump = np.abs(np.diff(row, axis=1))  # (3, w - 1); the edge lies between w/2-1 and w/2
     edge = jump[:, w // 2 - 1]
     inner = np.r_[8 : w // 2 - 1, w // 2 : w - 9]  # off the edge and the frame's borders
@@ -92,3 +104,34 @@ def test_v2_config_in_a_v1_pack_is_refused(tmp_path):
     _rewrite_meta(path, lambda m: m.update(arch_version=1))
     with pytest.raises(StylePackError, match="bad generator config"):
         load_pack(path)
+
+
+def test_reach_rings_lie_outside_the_silhouette_and_behind_depth_steps():
+    """Rings at 1, 2 and 4 px: a pixel 3 px outside a square is in the 4 px ring only; a
+    pixel on the far side of a depth step inside the figure rings by the step."""
+    h = w = 40
+    alpha = torch.zeros(1, 1, h, w)
+    alpha[..., 10:30, 10:30] = 1
+    depth = alpha * 1.0
+    depth[..., 10:30, 20:30] = 1.5  # the right half is nearer
+    rings = reach_rings(alpha, depth, 3)[0].numpy()  # (6, h, w)
+    silhouette = rings[0::2]
+    assert (silhouette[:, 20, 9] == 1).all()  # 1 px outside: in every ring
+    assert silhouette[:2, 20, 7].max() == 0 and silhouette[2, 20, 7] == 1  # 3 px outside
+    assert (silhouette[:, 20, 15] == 0).all()  # inside: no silhouette ring
+    behind = rings[1::2]
+    assert behind[0, 20, 19] == pytest.approx(0.5)  # far side, next to the nearer half
+    assert behind[0, 20, 17] == 0 and behind[2, 20, 17] == pytest.approx(0.5)
+    assert (behind[:, 20, 24] == 0).all()  # the nearer side draws no ring
+
+
+def test_packs_without_the_new_features_load_with_them_off():
+    old = {"in_channels": inputs.IN_CHANNELS, "channels": 16, "blocks": 1, "bands": 4,
+           "line_channels": 8}  # fmt: skip
+    config = GeneratorV2Config.from_dict(old)
+    assert config.color_bands == 0 and config.line_reach == 0
+    assert GeneratorV2Config.from_dict({**old, "line_reach": 0}).line_reach == 0
+    with pytest.raises(ValueError, match="1..1024"):
+        GeneratorV2Config.from_dict({**old, "channels": 0})  # only the optional ones may be 0
+    with pytest.raises(ValueError, match="line_reach is at most"):
+        build_generator_v2(GeneratorV2Config(line_reach=40))
