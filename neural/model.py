@@ -55,7 +55,10 @@ def config_from_dict(cls: type, data: dict):
     # Bounds keep a tampered pack from allocating an absurd network.
     low = {k: 0 if fields[k].default == 0 else 1 for k in values}
     if any(not low[k] <= v <= 1024 for k, v in values.items()):
-        raise ValueError(f"generator config values must lie in 1..1024, got {values}")
+        optional = sorted(k for k, v in low.items() if v == 0)
+        raise ValueError(
+            f"generator config values must lie in 1..1024 (0..1024 for {optional}), got {values}"
+        )
     return cls(**values)
 
 
