@@ -15,6 +15,9 @@ normal         H, W, 3      camera-space unit normals (x right, y up, z toward t
 motion_prev    H, W, 2      pixel offset (dx right, dy down) from each pixel to where it
                             was on the previous frame; None where the engine has none
 motion_next    H, W, 2      the same towards the next frame
+albedo         H, W, 3      unlit surface color, linear: diffuse color + emission (a toon
+                            look's painted color); None where the engine has none (and
+                            in bundles written before it)
 keypoints      P, 18, 2     OpenPose/COCO-18 pixel coordinates (x, y), origin at the
                             top-left pixel corner; NaN where the bone is missing
 visibility     P, 18        uint8: 0 missing, 1 occluded, 2 visible (COCO convention)
@@ -42,11 +45,11 @@ KEYPOINT_NAMES = (
     "r_hip", "r_knee", "r_ankle", "l_hip", "l_knee", "l_ankle", "r_eye", "l_eye", "r_ear",
     "l_ear",
 )  # fmt: skip
-IMAGE_FIELDS = ("color", "alpha", "depth", "normal", "motion_prev", "motion_next")
+IMAGE_FIELDS = ("color", "alpha", "depth", "normal", "motion_prev", "motion_next", "albedo")
 # Masks for the photography pass, not stylizer inputs: outside IMAGE_FIELDS and ``present``.
 MASK_FIELDS = ("hair",)
 _CHANNELS = {"color": 3, "alpha": None, "depth": None, "normal": 3, "motion_prev": 2,
-             "motion_next": 2, "hair": None}  # fmt: skip
+             "motion_next": 2, "albedo": 3, "hair": None}  # fmt: skip
 
 
 @dataclass
@@ -59,6 +62,7 @@ class FrameBundle:
     normal: np.ndarray | None = None
     motion_prev: np.ndarray | None = None
     motion_next: np.ndarray | None = None
+    albedo: np.ndarray | None = None
     hair: np.ndarray | None = None
     keypoints: np.ndarray = field(default_factory=lambda: np.zeros((0, 18, 2), np.float32))
     visibility: np.ndarray = field(default_factory=lambda: np.zeros((0, 18), np.uint8))

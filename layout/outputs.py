@@ -34,6 +34,7 @@ PREVIEWS = {
     "alpha": alpha_preview,
     "depth": depth_preview,
     "normal": normal_preview,
+    "albedo": color_preview,
 }
 
 

@@ -8,6 +8,11 @@ render and view-layer setting touched is restored afterwards.
 The film is made transparent for the render, so ``color`` is premultiplied by ``alpha``
 (background black) and ``alpha`` is true coverage.
 
+``albedo`` is the unlit surface color: Blender's diffuse color pass plus its emission pass,
+so a diffuse (or Principled) material gives its design color and texture without the
+light, and a toon look's emission materials give their painted color. It tells black cloth
+from shaded white cloth, which ``color`` under a dim light cannot.
+
 Where a look's toon materials mark hair (shader AOV ``toon.HAIR_AOV``), the render also
 writes that AOV into ``hair``, so the look's halo can follow the hair alone; a view layer
 without the AOV gets it for the render only.
@@ -36,12 +41,12 @@ from .exr import iter_passes
 from .keypoints import scene_keypoints
 from .overrides import overriding
 
-ALL_PASSES = ("color", "alpha", "depth", "normal", "motion")
+ALL_PASSES = ("color", "alpha", "depth", "normal", "motion", "albedo")
 ENGINE_PASSES = {
     "CYCLES": set(ALL_PASSES),
     "BLENDER_EEVEE": set(ALL_PASSES),
     "BLENDER_EEVEE_NEXT": set(ALL_PASSES),  # Blender 4.2-4.4's name
-    "BLENDER_WORKBENCH": {"color", "alpha", "depth"},
+    "BLENDER_WORKBENCH": {"color", "alpha", "depth"},  # no node shaders: no albedo
 }
 # Engines whose materials can write shader AOVs (Workbench runs no node shaders).
 AOV_ENGINES = {"CYCLES", "BLENDER_EEVEE", "BLENDER_EEVEE_NEXT"}
@@ -156,6 +161,7 @@ def render_bundle(
         # Depth first: its background mask zeroes the normals as they are converted.
         wanted = ["Depth", "Combined"] + ["Normal"] * ("normal" in passes)
         wanted += ["Vector"] * ("motion" in passes) + [HAIR_AOV] * hair
+        wanted += ["Diffuse Color", "Emission"] * ("albedo" in passes)
         in_context = bpy.context.scene == scene
         depsgraph = bpy.context.evaluated_depsgraph_get() if in_context else view_layer.depsgraph
         bundle = FrameBundle(width=width, height=height, frame=scene.frame_current,
@@ -180,6 +186,13 @@ def render_bundle(
                 bundle.motion_prev, bundle.motion_next = _motion(pixels)
             elif name == HAIR_AOV:
                 bundle.hair = np.clip(pixels[..., 0], 0.0, 1.0)  # clip copies out
+            elif name in ("Diffuse Color", "Emission"):
+                # unlit surface color: a diffuse material's color plus a toon (emission)
+                # material's whole output
+                if bundle.albedo is None:
+                    bundle.albedo = np.ascontiguousarray(pixels[..., :3])
+                else:
+                    bundle.albedo += pixels[..., :3]
             del pixels
     finally:
         if keep_exr is None and os.path.exists(path):
@@ -247,6 +260,9 @@ def _render_exr(
             setting.set(view_layer, "use_pass_normal", True)
         if "motion" in passes:
             setting.set(view_layer, "use_pass_vector", True)
+        if "albedo" in passes:
+            setting.set(view_layer, "use_pass_diffuse_color", True)
+            setting.set(view_layer, "use_pass_emit", True)
         if render.pixel_aspect_x == render.pixel_aspect_y:
             bpy.ops.render.render(write_still=True, scene=scene.name, layer=view_layer.name)
         else:

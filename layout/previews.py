@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """8-bit PNG previews of float passes, for people to look at (the EXR keeps the data).
 
-bpy-free. color: linear -> sRGB transfer (no view transform), premultiplied over black;
+bpy-free. color and albedo: linear -> sRGB transfer (no view transform), premultiplied
+over black;
 depth: near = white, far = dark, normalized over the frame's foreground, background black;
 normal: camera-space xyz in [-1, 1] -> RGB in [0, 255], background black; alpha: gray.
 """

@@ -72,7 +72,7 @@ def test_write_layout_files_and_manifest(bpy_module, scene, tmp_path):
         assert set(entry["files"].values()) <= written
         assert set(entry["timings"]) == {"render", "previews", "keypoint_outputs", "bundle"}
         assert entry["people"] == ["Figure"]
-    assert len(written) == 1 + 2 * 9  # manifest + 9 files per frame, nothing else
+    assert len(written) == 1 + 2 * 10  # manifest + 10 files per frame, nothing else
     color = cv2.imread(str(out / "000003_color.png"))
     normal = cv2.imread(str(out / "000003_normal.png"))
     assert color.shape == (96, 64, 3) and normal[48, 32].any() and not normal[0, 0].any()

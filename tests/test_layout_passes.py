@@ -185,3 +185,44 @@ def test_a_scene_other_than_the_context_one(bpy_module, scene):
     assert bpy_module.context.scene == scene
     np.testing.assert_allclose(bundle.depth[bundle.alpha > 0.99], 3.0, atol=1e-3)
     assert bundle.camera["name"] == "Camera"
+
+
+def _material(bpy, name, *, base=None, emission=None):
+    material = bpy.data.materials.new(name)
+    material.use_nodes = True
+    nodes = material.node_tree.nodes
+    nodes.clear()
+    out = nodes.new("ShaderNodeOutputMaterial")
+    if emission is not None:
+        shader = nodes.new("ShaderNodeEmission")
+        shader.inputs["Color"].default_value = (*emission, 1)
+    else:
+        shader = nodes.new("ShaderNodeBsdfPrincipled")
+        shader.inputs["Base Color"].default_value = (*base, 1)
+    material.node_tree.links.new(shader.outputs[0], out.inputs["Surface"])
+    return material
+
+
+def test_albedo_is_the_unlit_color_of_diffuse_and_emission_materials(bpy_module, scene):
+    """Black cloth in light and white cloth in shadow differ in albedo, not always in
+    color; a toon (emission) material's albedo is its painted color."""
+    _setup(bpy_module, scene, size=(96, 32))
+    scene.world = bpy_module.data.worlds.new("Dim")
+    scene.world.color = (0.02, 0.02, 0.02)
+    colors = {"dark": ((0.03, 0.03, 0.03), None), "white": ((0.9, 0.9, 0.9), None),
+              "toon": (None, (0.2, 0.6, 0.1))}  # fmt: skip
+    for x, (name, (base, emission)) in zip((-1.1, 0.0, 1.1), colors.items(), strict=True):
+        plane = _plane(bpy_module, scene, location=(x, 0, 0), size=1.0)
+        plane.data.materials.append(_material(bpy_module, name, base=base, emission=emission))
+    bundle = render_bundle(scene, passes=("color", "alpha", "albedo"), keypoints=False)
+    assert bundle.present["albedo"]
+    centers = {name: (16, 16 + 32 * i) for i, name in enumerate(colors)}
+    albedo = {name: bundle.albedo[y, x] for name, (y, x) in centers.items()}
+    np.testing.assert_allclose(albedo["dark"], 0.03, atol=0.01)
+    # Principled's diffuse weight leaves out its specular share (0.87 here)
+    np.testing.assert_allclose(albedo["white"], 0.9, rtol=0.06)
+    np.testing.assert_allclose(albedo["toon"], (0.2, 0.6, 0.1), atol=0.02)
+    # the dim world leaves white cloth darker than its albedo: the color pass alone
+    # cannot tell the two materials' designs
+    assert bundle.color[centers["white"]].max() < 0.1
+    assert bundle.albedo[bundle.alpha == 0].max() == 0
