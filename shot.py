@@ -133,7 +133,10 @@ class ShotRunner:
 
             set_light_direction(self.scene)  # the key light may move during the shot
         keep = self.layout_dir / f"{frame:06d}.exr" if self.settings.keep_passes else None
-        bundle = render_bundle(self.scene, passes=available_passes(self.scene), keep_exr=keep)
+        passes = available_passes(self.scene)
+        if keep is None and self.stylizer is not None and not self.stylizer.albedo:
+            passes = tuple(p for p in passes if p != "albedo")  # a pack that does not take it
+        bundle = render_bundle(self.scene, passes=passes, keep_exr=keep)
         if look is not None and bundle.color is not None:
             from .shaders.photography import develop_look
 

@@ -11,6 +11,9 @@ Channel layout (``CHANNELS``), all H x W float32:
 - masks (3): one constant channel per group (color, geometry, skeleton): 1 when the group
   holds data, so a missing group reads as zeros + mask 0 and one network serves both MMD
   bundles and plain frames (anime2anime: color only).
+- albedo (4, only for packs that take it: ``build_inputs(..., albedo=True)``): the unlit
+  surface color like color, and its mask; appended, so the first channels keep their
+  places and the packs made before it load as they were.
 """
 
 from __future__ import annotations
@@ -42,6 +45,15 @@ GEOMETRY = slice(3, 8)
 ALPHA = 7  # coverage, the last geometry channel
 SKELETON = slice(8, 8 + KEYPOINTS + len(LIMB_GROUPS))
 MASKS = slice(IN_CHANNELS - 3, IN_CHANNELS)
+ALBEDO_CHANNELS: tuple[str, ...] = ("albedo_r", "albedo_g", "albedo_b", "mask_albedo")
+IN_CHANNELS_ALBEDO = IN_CHANNELS + len(ALBEDO_CHANNELS)
+ALBEDO = slice(IN_CHANNELS, IN_CHANNELS + 3)
+ALBEDO_MASK = IN_CHANNELS + 3
+# the input layouts a pack may have been made for, by channel count
+LAYOUTS: dict[int, tuple[str, ...]] = {
+    IN_CHANNELS: CHANNELS,
+    IN_CHANNELS_ALBEDO: CHANNELS + ALBEDO_CHANNELS,
+}
 NORMALIZATION = {
     "color": "linear -> sRGB transfer, then 2x-1 to [-1, 1]",
     "depth": "median character depth / depth, clipped to [0, 4]; background 0",
@@ -50,6 +62,7 @@ NORMALIZATION = {
     "skeleton": "Gaussian heatmaps sigma = max(1.5, 0.012 * min(H, W)) px; limbs half-width sigma",
     "masks": "constant 1 when the group is present, else 0",
 }
+ALBEDO_NORMALIZATION = {"albedo": "as color; mask 1 when present, else albedo 0 and mask 0"}
 DEPTH_CLIP = 4.0
 
 
@@ -105,18 +118,24 @@ def build_inputs(
     bundle: FrameBundle,
     region: tuple[int, int, int, int] | None = None,
     depth_ref: float | None = None,
+    albedo: bool = False,
 ) -> np.ndarray:
     """The (IN_CHANNELS, h, w) float32 input for ``bundle``, or for its pixel ``region``
     (x0, y0, x1, y1) when tiling; ``depth_ref`` then comes from :func:`depth_reference`
-    of the whole frame so tiles share one depth scale."""
+    of the whole frame so tiles share one depth scale. ``albedo``: the IN_CHANNELS_ALBEDO
+    layout, with the albedo group."""
     x0, y0, x1, y1 = region or (0, 0, bundle.width, bundle.height)
     h, w = y1 - y0, x1 - x0
-    out = np.zeros((IN_CHANNELS, h, w), np.float32)
+    out = np.zeros((IN_CHANNELS_ALBEDO if albedo else IN_CHANNELS, h, w), np.float32)
     crop = (slice(y0, y1), slice(x0, x1))
     if bundle.color is not None:
         srgb = linear_to_srgb(np.nan_to_num(bundle.color[crop]))
         out[COLOR] = np.moveaxis(srgb, -1, 0) * 2 - 1
         out[MASKS.start] = 1
+    if albedo and bundle.albedo is not None:
+        srgb = linear_to_srgb(np.nan_to_num(bundle.albedo[crop]))
+        out[ALBEDO] = np.moveaxis(srgb, -1, 0) * 2 - 1
+        out[ALBEDO_MASK] = 1
     if bundle.depth is not None or bundle.normal is not None or bundle.alpha is not None:
         out[MASKS.start + 1] = 1
         if bundle.depth is not None:

@@ -22,6 +22,10 @@ coefficients; everything sharp is computed at full resolution from the render it
   ring, i.e. the line weight, per region.
 - photography: a low-resolution additive layer (bloom, diffusion, vignette are smooth).
 - a small full-resolution residual (tanh, scaled) for texture the basis cannot express.
+- albedo (``in_channels == inputs.IN_CHANNELS_ALBEDO``): the unlit surface color joins the
+  basis and the full-resolution guide, and the shade bands multiply it instead of the
+  render's color: a cel fill is the design color, lit or shadowed, whatever the light did
+  (black cloth stays black where a dim light made white cloth as dark).
 """
 
 from __future__ import annotations
@@ -95,7 +99,9 @@ class GeneratorV2(nn.Module):
         if cfg.line_reach > MAX_REACH:
             raise ValueError(f"line_reach is at most {MAX_REACH}, got {cfg.line_reach}")
         c = cfg.channels
-        self.basis_size = BASIS_FIXED + cfg.bands + 3 * cfg.color_bands
+        self.albedo = cfg.in_channels == inputs.IN_CHANNELS_ALBEDO
+        guide_channels = GUIDE_CHANNELS + 3 * self.albedo
+        self.basis_size = BASIS_FIXED + cfg.bands + 3 * cfg.color_bands + 3 * self.albedo
         self.reach_features = 2 * cfg.line_reach  # silhouette ring and depth-step ring
         # heads at 1/8: fill coefficients (3 x basis; the constant's carry the photography's
         # glow), line bias (1), line color (3), weights of the reach features
@@ -107,9 +113,9 @@ class GeneratorV2(nn.Module):
         self.fuse = nn.Sequential(nn.Conv2d(2 * c, c, 3, padding=1), _act())
         self.head = nn.Conv2d(c, self.head_channels, 1)
         # full resolution: cel masks from color + geometry, lines and residual from the guide
-        self.bands = nn.Conv2d(GUIDE_CHANNELS, cfg.bands + cfg.color_bands, 1)
+        self.bands = nn.Conv2d(guide_channels, cfg.bands + cfg.color_bands, 1)
         self.line1 = nn.Conv2d(
-            GUIDE_CHANNELS + self.reach_features, cfg.line_channels, 3, padding=1
+            guide_channels + self.reach_features, cfg.line_channels, 3, padding=1
         )
         self.line2 = nn.Conv2d(cfg.line_channels, 4, 3, padding=1)
         self._init_identity()
@@ -139,7 +145,10 @@ class GeneratorV2(nn.Module):
         line_color = torch.tanh(up[:, 3 * n + 1 : 3 * n + 4])
 
         guide = x[:, :GUIDE_CHANNELS]
-        color = x[:, inputs.COLOR]
+        color = shade_source = x[:, inputs.COLOR]
+        if self.albedo:
+            shade_source = x[:, inputs.ALBEDO]
+            guide = torch.cat([guide, shade_source], 1)
         alpha = x[:, inputs.ALPHA : inputs.ALPHA + 1]
         bands = torch.sigmoid(_pointwise(self.bands, guide))
         k = self.config.bands
@@ -149,8 +158,10 @@ class GeneratorV2(nn.Module):
         fill = fill + (coeff[:, :, BASIS_FIXED : BASIS_FIXED + k] * bands[:, None, :k]).sum(2)
         for j in range(self.config.color_bands):
             start = BASIS_FIXED + k + 3 * j
-            shaded = color * bands[:, k + j : k + j + 1]
+            shaded = shade_source * bands[:, k + j : k + j + 1]
             fill = fill + (coeff[:, :, start : start + 3] * shaded[:, None]).sum(2)
+        if self.albedo:
+            fill = fill + (coeff[:, :, n - 3 :] * shade_source[:, None]).sum(2)
 
         line_in, reach_logit = guide, 0.0
         if self.reach_features:

@@ -56,12 +56,13 @@ class StylePackError(ValueError):
         self.path = Path(path)
 
 
-def input_description() -> dict:
-    """The input contract a pack was trained for (checked on load)."""
+def input_description(in_channels: int = inputs.IN_CHANNELS) -> dict:
+    """The input contract a pack of ``in_channels`` was trained for (checked on load)."""
     return {
-        "channels": list(inputs.CHANNELS),
-        "count": inputs.IN_CHANNELS,
-        "normalization": inputs.NORMALIZATION,
+        "channels": list(inputs.LAYOUTS[in_channels]),
+        "count": in_channels,
+        "normalization": inputs.NORMALIZATION
+        | (inputs.ALBEDO_NORMALIZATION if in_channels == inputs.IN_CHANNELS_ALBEDO else {}),
     }
 
 
@@ -81,7 +82,7 @@ def base_metadata(name: str, series: str, config: GeneratorConfig | GeneratorV2C
         "architecture": GENERATOR_ARCH,
         "arch_version": arch_version_of(config),
         "config": config.to_dict(),
-        "inputs": input_description(),
+        "inputs": input_description(config.in_channels),
         "training": {"resolution": None, "steps": 0, "data": [], "terms": ""},
         "metrics": {},
         "initialized_only": True,
@@ -96,7 +97,7 @@ def save_pack(path: str | Path, model: nn.Module, meta: dict) -> Path:
         "architecture": GENERATOR_ARCH,
         "arch_version": arch_version_of(model),
         "config": model.config.to_dict(),
-        "inputs": input_description(),
+        "inputs": input_description(model.config.in_channels),
     }
     missing = [k for k in REQUIRED_KEYS if k not in meta]
     if missing:
@@ -134,11 +135,11 @@ def load_pack(path: str | Path, device: str | torch.device = "cpu") -> tuple[nn.
         config = config_class.from_dict(meta["config"])
     except (TypeError, ValueError) as exc:
         raise StylePackError(path, f"bad generator config ({exc})") from None
-    if config.in_channels != inputs.IN_CHANNELS:
+    if inputs.LAYOUTS.get(config.in_channels) != tuple(meta["inputs"]["channels"]):
         raise StylePackError(
             path,
             f"config expects {config.in_channels} input channels, mmd2anime builds "
-            f"{inputs.IN_CHANNELS}",
+            f"{' or '.join(map(str, inputs.LAYOUTS))}",
         )
     try:
         tensors = load_file(str(path), device="cpu")
@@ -227,11 +228,12 @@ def _validate_metadata(path: Path, meta: object) -> None:
     if not isinstance(meta["config"], dict) or not isinstance(meta["inputs"], dict):
         raise StylePackError(path, "metadata 'config' and 'inputs' must be JSON objects")
     channels = meta["inputs"].get("channels")
-    if channels != list(inputs.CHANNELS):
+    if not isinstance(channels, list) or tuple(channels) not in inputs.LAYOUTS.values():
         raise StylePackError(
             path,
             f"pack was made for other inputs ({len(channels or [])} channels "
-            f"{(channels or [])[:4]}...), mmd2anime builds {inputs.IN_CHANNELS}",
+            f"{(channels or [])[:4]}...), mmd2anime builds "
+            f"{' or '.join(map(str, inputs.LAYOUTS))}",
         )
 
 

@@ -63,6 +63,8 @@ class Stylizer:
             # By default leave a core to Blender's UI and the OS; the command line takes all.
             torch.set_num_threads(threads or max(1, (os.cpu_count() or 2) - 1))
         self.model, self.meta = load_pack(pack, self.device)
+        # packs made for the albedo pass take it as 4 more input channels
+        self.albedo = self.model.config.in_channels == inputs.IN_CHANNELS_ALBEDO
         self.half = self.device.type == "cuda"
         self.pixel_budget = CUDA_PIXEL_BUDGET if self.half else PIXEL_BUDGET
         if self.half:
@@ -118,6 +120,15 @@ class Stylizer:
             return temporal.stabilize(outputs, bundles, self.temporal_strength)
         return outputs
 
+    def build_inputs(
+        self,
+        bundle: FrameBundle,
+        region: tuple[int, int, int, int] | None = None,
+        depth_ref: float | None = None,
+    ) -> np.ndarray:
+        """:func:`inputs.build_inputs` in the layout this pack takes."""
+        return inputs.build_inputs(bundle, region, depth_ref, albedo=self.albedo)
+
     def _needs_tiles(self, bundle: FrameBundle) -> bool:
         tile = self.tile or DEFAULT_TILE
         if self.tile is not None:
@@ -128,7 +139,7 @@ class Stylizer:
         if not batch:
             return
         made = [self._built[i] for i in batch]
-        x = np.stack([m if m is not None else inputs.build_inputs(bundles[i])
+        x = np.stack([m if m is not None else self.build_inputs(bundles[i])
                       for m, i in zip(made, batch, strict=True)])  # fmt: skip
         for i, out in zip(batch, self._forward(x), strict=True):
             outputs[i] = out
@@ -156,7 +167,7 @@ class Stylizer:
         for y0 in _tile_starts(bundle.height, tile, overlap):
             for x0 in _tile_starts(bundle.width, tile, overlap):
                 y1, x1 = min(y0 + tile, bundle.height), min(x0 + tile, bundle.width)
-                x = inputs.build_inputs(bundle, (x0, y0, x1, y1), depth_ref=ref)[None]
+                x = self.build_inputs(bundle, (x0, y0, x1, y1), depth_ref=ref)[None]
                 out = self._forward(x)[0]
                 wy = _feather(y1 - y0, overlap, y0 > 0, y1 < bundle.height)
                 wx = _feather(x1 - x0, overlap, x0 > 0, x1 < bundle.width)
@@ -281,12 +292,12 @@ def _bundle_frame(path: Path) -> tuple[int, str]:
         return 0, path.name  # FrameBundle.load names the problem when the frame is read
 
 
-def _read_bundle(path: Path) -> tuple[FrameBundle, np.ndarray | None]:
+def _read_bundle(stylizer: Stylizer, path: Path) -> tuple[FrameBundle, np.ndarray | None]:
     bundle = FrameBundle.load(path)
-    return bundle, inputs.build_inputs(bundle)
+    return bundle, stylizer.build_inputs(bundle)
 
 
-def _read_image(path: Path) -> tuple[np.ndarray, None]:
+def _read_image(stylizer: Stylizer, path: Path) -> tuple[np.ndarray, None]:
     return load_image(path), None
 
 
@@ -300,12 +311,12 @@ def run_cli(stylizer: Stylizer, paths: list[Path], bundles: bool, out_dir: Path,
     written: list[Path] = []
     previous = None
     with ThreadPoolExecutor(1) as reader, ThreadPoolExecutor(1) as writer:
-        ahead = reader.submit(lambda c: [read(p) for p in c], chunks[0])
+        ahead = reader.submit(lambda c: [read(stylizer, p) for p in c], chunks[0])
         writes = []
         for index, chunk in enumerate(chunks):
             loaded = ahead.result()
             if index + 1 < len(chunks):
-                ahead = reader.submit(lambda c: [read(p) for p in c], chunks[index + 1])
+                ahead = reader.submit(lambda c: [read(stylizer, p) for p in c], chunks[index + 1])
             frames = [frame for frame, _ in loaded]
             images = stylizer(frames, temporal_blend, previous, [b for _, b in loaded])
             if bundles:

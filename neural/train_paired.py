@@ -58,11 +58,20 @@ class PairedOptions:
     gradient_weight: float = 1.0  # the Sobel term: higher pulls lines and band edges harder
     color_bands: int = 0  # arch 2: shade bands that multiply the color (GeneratorV2Config)
     line_reach: int = 0  # arch 2: silhouette and depth-step rings at 1, 2, 4, ... px
+    albedo: bool = False  # arch 2: take the albedo pass (inputs.IN_CHANNELS_ALBEDO)
 
 
-def load_pairs(pairs: list[tuple[str, str]]) -> tuple[torch.Tensor, torch.Tensor]:
+# The share of training samples whose albedo group is blanked (mask 0), so an albedo pack
+# still paints frames without the pass (Workbench, plain images).
+ALBEDO_DROPOUT = 0.15
+
+
+def load_pairs(
+    pairs: list[tuple[str, str]], albedo: bool = False
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Inputs (N, C, H, W) and targets (N, 3, H, W) in sRGB [-1, 1] of every pair of
-    folders, matched by sample name; targets are resized to their layout's size."""
+    folders, matched by sample name; targets are resized to their layout's size.
+    ``albedo``: inputs with the albedo group (layouts rendered without it are an error)."""
     xs, ys = [], []
     for layouts, targets in pairs:
         layouts, targets = Path(layouts), Path(targets)
@@ -77,7 +86,9 @@ def load_pairs(pairs: list[tuple[str, str]]) -> tuple[torch.Tensor, torch.Tensor
                 bundle = FrameBundle.load(path)
             except ValueError as exc:
                 raise data.DataError(str(exc).splitlines()[0]) from None
-            x = inputs.build_inputs(bundle)
+            if albedo and bundle.albedo is None:
+                raise data.DataError(f"{path}: no albedo pass (render the layouts again)")
+            x = inputs.build_inputs(bundle, albedo=albedo)
             y = data.read_image(target).transpose(2, 0, 1) * 2 - 1
             if y.shape[1:] != x.shape[1:]:
                 y = data.resize(torch.from_numpy(y)[None], *x.shape[1:])[0].numpy()
@@ -95,7 +106,8 @@ def paired_crops(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """The same random square crop (35-100 % of the short side, so line widths vary in
     pixels as they do across resolutions: up and down) of input and target, resized to
-    ``size``, with a random horizontal flip (normal x flips sign with the picture)."""
+    ``size``, with a random horizontal flip (normal x flips sign with the picture); with
+    the albedo group, ALBEDO_DROPOUT of the samples lose it."""
     n, _, h, w = x.shape
     short = min(h, w)
     xs, ys = [], []
@@ -110,6 +122,9 @@ def paired_crops(
         if torch.rand((), generator=rng).item() < 0.5:
             cx, cy = cx.flip(-1), cy.flip(-1)
             cx[:, inputs.GEOMETRY.start + 1] *= -1  # normal x
+        albedo = cx.shape[1] == inputs.IN_CHANNELS_ALBEDO
+        if albedo and torch.rand((), generator=rng).item() < ALBEDO_DROPOUT:
+            cx[:, inputs.IN_CHANNELS :] = 0
         xs.append(cx)
         ys.append(cy)
     return torch.cat(xs), torch.cat(ys)
@@ -129,11 +144,17 @@ def build(opts: PairedOptions) -> torch.nn.Module:
             raise ValueError(
                 f"--init {opts.init}: architecture {meta['arch_version']}, not {opts.arch}"
             )
+        if (model.config.in_channels == inputs.IN_CHANNELS_ALBEDO) != opts.albedo:
+            raise ValueError(f"--init {opts.init}: takes the albedo pass only with --albedo")
         return model
     if opts.arch == 2:
-        config = GeneratorV2Config(color_bands=opts.color_bands, line_reach=opts.line_reach)
+        channels = inputs.IN_CHANNELS_ALBEDO if opts.albedo else inputs.IN_CHANNELS
+        config = GeneratorV2Config(channels, color_bands=opts.color_bands,
+                                   line_reach=opts.line_reach)  # fmt: skip
         return build_generator_v2(config, seed=opts.seed)
     if opts.arch == 1:
+        if opts.albedo:
+            raise ValueError("--albedo needs --arch 2")
         return build_generator(GeneratorConfig(), seed=opts.seed)
     raise ValueError(f"--arch {opts.arch}: 1 or 2")
 
@@ -144,7 +165,7 @@ def train_paired(opts: PairedOptions, command: str = "") -> int:
         torch.set_num_threads(opts.threads or max(1, os.cpu_count() or 1))
     torch.manual_seed(opts.seed)
     try:
-        x_all, y_all = load_pairs(opts.pairs)
+        x_all, y_all = load_pairs(opts.pairs, opts.albedo)
         model = build(opts).to(device).train()
     except (data.DataError, StylePackError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -228,6 +249,7 @@ def parse_args(argv: list[str]) -> PairedOptions:
         p.add_argument(f"--{name.replace('_', '-')}", type=type(value), default=value)
     for name in ("name", "series", "notes", "init"):
         p.add_argument(f"--{name}")
+    p.add_argument("--albedo", action="store_true", help="arch 2: take the albedo pass")
     args = vars(p.parse_args(argv))
     args["pairs"] = [tuple(pair) for pair in args.pop("pair")]
     args["render_args"] = shlex.split(args["render_args"])

@@ -95,3 +95,17 @@ def test_srgb_roundtrip():
 
 def test_the_alpha_index_names_the_alpha_channel():
     assert inputs.CHANNELS[inputs.ALPHA] == "alpha"
+
+
+def test_albedo_group_is_appended_and_masked_by_presence():
+    bundle = pan_sequence(40, 32, 1)[0]
+    plain = inputs.build_inputs(bundle)
+    without = inputs.build_inputs(bundle, albedo=True)
+    assert without.shape == (inputs.IN_CHANNELS_ALBEDO, 32, 40)
+    np.testing.assert_array_equal(without[: inputs.IN_CHANNELS], plain)  # same places
+    assert not without[inputs.IN_CHANNELS :].any()  # no pass: zeros, mask 0
+    bundle.albedo = np.full((32, 40, 3), 0.214, np.float32)
+    x = inputs.build_inputs(bundle, albedo=True)
+    np.testing.assert_allclose(x[inputs.ALBEDO], 0.0, atol=0.01)
+    assert (x[inputs.ALBEDO_MASK] == 1).all()
+    assert inputs.LAYOUTS[inputs.IN_CHANNELS_ALBEDO][inputs.ALBEDO_MASK] == "mask_albedo"

@@ -137,3 +137,30 @@ def test_packs_without_the_new_features_load_with_them_off():
         GeneratorV2Config.from_dict({**old, "channels": 0})  # only the optional ones may be 0
     with pytest.raises(ValueError, match="line_reach is at most"):
         build_generator_v2(GeneratorV2Config(line_reach=40))
+
+
+ALBEDO = GeneratorV2Config(inputs.IN_CHANNELS_ALBEDO, channels=16, blocks=1, color_bands=2)
+
+
+def test_albedo_edge_alone_stays_a_step_edge_and_the_pack_roundtrips(tmp_path):
+    """Two materials the light made the same color differ in the output at full
+    resolution when their albedo differs (black cloth vs shaded white cloth)."""
+    h, w = 48, 96
+    x = torch.zeros(1, inputs.IN_CHANNELS_ALBEDO, h, w)
+    x[:, inputs.COLOR] = -0.7  # one dim color everywhere
+    x[:, 3], x[:, 6], x[:, inputs.ALPHA] = 1.0, 1.0, 1.0
+    x[:, inputs.MASKS], x[:, inputs.ALBEDO_MASK] = 1, 1
+    x[:, inputs.ALBEDO, :, : w // 2] = -0.9
+    x[:, inputs.ALBEDO, :, w // 2 :] = 0.8
+    model = _trained_like(config=ALBEDO)
+    with torch.inference_mode():
+        row = model(x)[0, :, h // 2].numpy()
+    jump = np.abs(np.diff(row, axis=1))
+    assert jump[:, w // 2 - 1].max() > 0.05
+    assert (jump[:, w // 2 - 1] >= 3 * jump[:, 8 : w // 2 - 2].max(1)).all()
+    path = save_pack(tmp_path / "albedo.safetensors", model, pack.base_metadata("a", "t", ALBEDO))
+    loaded, meta = load_pack(path)
+    assert meta["inputs"]["count"] == inputs.IN_CHANNELS_ALBEDO
+    assert meta["inputs"]["channels"][-1] == "mask_albedo"
+    with torch.inference_mode():
+        assert torch.allclose(loaded(x), model(x))

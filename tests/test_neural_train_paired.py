@@ -65,3 +65,30 @@ def test_init_continues_from_a_pack_and_refuses_another_architecture(tmp_path, c
     assert all(np.allclose(a[k], b[k], atol=1e-5) for k in a)
     assert main([*common, "--out", str(second), "--init", str(first), "--arch", "1"]) == 2
     assert "architecture 2, not 1" in capsys.readouterr().err
+
+
+def test_albedo_pack_trains_on_the_pass_and_paints_with_or_without_it(tmp_path, capsys):
+    from mmd2anime.neural.stylize import Stylizer
+
+    layouts, targets = _pairs(tmp_path)
+    out = tmp_path / "albedo.safetensors"
+    common = ["--pair", str(layouts), str(targets), "--look", "pastel", "--size", "32",
+              "--batch", "2", "--threads", "1", "--steps", "2", "--albedo"]  # fmt: skip
+    assert main([*common, "--out", str(out)]) == 2  # the layouts lack the pass
+    assert "no albedo pass" in capsys.readouterr().err and not out.exists()
+    bundles = sorted(layouts.glob("*_bundle.npz"))
+    for path in bundles:
+        bundle = FrameBundle.load(path)
+        bundle.albedo = bundle.color * 1.5
+        bundle.save(path)
+    assert main([*common, "--out", str(out)]) == 0
+    model, meta = load_pack(out)
+    assert model.config.in_channels == inputs.IN_CHANNELS_ALBEDO
+    assert meta["training"]["options"]["albedo"] is True
+    stylizer = Stylizer(out, device="cpu", threads=1)
+    bundle = FrameBundle.load(bundles[0])
+    with_pass = stylizer([bundle], temporal_blend=False)[0]
+    bundle.albedo = None  # Workbench, or a layout rendered before the pass
+    without = stylizer([bundle], temporal_blend=False)[0]
+    assert with_pass.shape == without.shape == (bundle.height, bundle.width, 3)
+    assert np.isfinite(with_pass).all() and not np.allclose(with_pass, without)
