@@ -134,10 +134,15 @@ class GeneratorV2(nn.Module):
         nn.init.zeros_(self.line2.weight)
         nn.init.zeros_(self.line2.bias)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """RGB in [-1, 1] (sRGB-encoded) for ``x`` (B, in_channels, H, W), any H and W."""
+    def forward(
+        self, x: torch.Tensor, return_features: bool = False
+    ) -> torch.Tensor | tuple[torch.Tensor, list[torch.Tensor]]:
+        """RGB in [-1, 1] (sRGB-encoded) for ``x`` (B, in_channels, H, W), any H and W;
+        with ``return_features`` also the low-resolution branch's features at 1/8 and 1/16
+        and its blocks' middle and end (for the unpaired trainer's patch-contrastive loss)."""
         b, _, h, w = x.shape
-        low = self._low_resolution(x)  # (B, head, h/8, w/8)
+        features: list[torch.Tensor] = []
+        low = self._low_resolution(x, features)  # (B, head, h/8, w/8)
         up = F.interpolate(low, size=(h, w), mode="bilinear", align_corners=False)
         n = self.basis_size
         coeff = up[:, : 3 * n].reshape(b, 3, n, h, w)
@@ -177,9 +182,12 @@ class GeneratorV2(nn.Module):
         out = torch.clamp(raw, -1, 1)
         if self.training:
             out = out + LEAK * (raw - out)
+        if return_features:
+            return out, features
         return out
 
-    def _low_resolution(self, x: torch.Tensor) -> torch.Tensor:
+    def _low_resolution(self, x: torch.Tensor, features: list[torch.Tensor]) -> torch.Tensor:
+        """The head's maps at 1/8; ``features`` receives the branch's features on the way."""
         b, _, h, w = x.shape
         h4, w4 = max(1, -(-h // 4)), max(1, -(-w // 4))
         small = F.adaptive_avg_pool2d(x, (h4, w4))
@@ -187,9 +195,13 @@ class GeneratorV2(nn.Module):
         xs = torch.linspace(-1, 1, w4, device=x.device, dtype=x.dtype)
         coords = torch.stack(torch.meshgrid(ys, xs, indexing="ij"))[None].expand(b, -1, -1, -1)
         f8 = self.enc8(torch.cat([small, coords], 1))
-        f16 = self.blocks(self.enc16(f8))
-        f16 = F.interpolate(f16, size=f8.shape[-2:], mode="bilinear", align_corners=False)
-        return self.head(self.fuse(torch.cat([f16, f8], 1)))
+        f16 = self.enc16(f8)
+        half = len(self.blocks) // 2
+        mid = self.blocks[:half](f16)
+        body = self.blocks[half:](mid)
+        features += [f8, f16, mid, body]
+        up = F.interpolate(body, size=f8.shape[-2:], mode="bilinear", align_corners=False)
+        return self.head(self.fuse(torch.cat([up, f8], 1)))
 
 
 def reach_rings(alpha: torch.Tensor, depth: torch.Tensor, levels: int) -> torch.Tensor:

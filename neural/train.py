@@ -4,7 +4,11 @@
 ``python -m mmd2anime.neural.train --style-frames DIR (--layouts DIR | --source-frames DIR)
 --out PACK [--size 256] [--steps N] [--batch 4] [--device auto] [--resume]
 [--checkpoint-every N] [--no-gan] [--no-surface] [--no-texture] [--no-palette] [--no-nce]
-[--no-edge] [--no-pose] [--no-skeleton]``
+[--no-edge] [--no-pose] [--no-skeleton] [--arch 2]``
+
+``--arch 2`` (the default) trains the crisp, layered generator v2 (model_v2.py), its
+low-resolution branch's features feeding the patch-contrastive loss; ``--arch 1`` the first
+packs' generator.
 
 Checkpoints (safetensors: every network and the optimizers' state flattened into tensors,
 plus a JSON with the step and options), ``preview.png`` and ``losses.csv`` live in
@@ -34,6 +38,7 @@ from . import data, inputs, keypoint_head, losses, train_metrics
 from .discriminator import MultiScalePatchGAN
 from .keypoint_head import KeypointHead, heatmap_loss
 from .model import GeneratorConfig, build_generator
+from .model_v2 import GeneratorV2Config, build_generator_v2
 from .pack import base_metadata, save_pack
 from .stylize import resolve_device
 
@@ -72,8 +77,9 @@ class TrainOptions:
     seed: int = 0
     name: str | None = None
     series: str | None = None
-    generator_channels: int = 64
-    generator_blocks: int = 8
+    arch: int = 2  # generator architecture: 2 (crisp, layered) or 1 (the first packs)
+    generator_channels: int = 0  # 0: the architecture's default (v1 64, v2 48)
+    generator_blocks: int = 0  # 0: the architecture's default (v1 8, v2 4)
     disc_channels: int = 16  # width of the discriminators' first layer (doubles per layer)
     threads: int = 0  # CPU threads for torch; 0 = every core
     notes: str | None = None  # free text for the pack (how the data was made)
@@ -90,9 +96,11 @@ class Trainer:
         self.opts, self.device = opts, device
         torch.manual_seed(opts.seed)
         self.rng = torch.Generator().manual_seed(opts.seed)
-        config = GeneratorConfig(channels=opts.generator_channels, blocks=opts.generator_blocks)
-        self.generator = build_generator(config, seed=opts.seed).to(device)
-        s, c = config.stem_channels, config.channels
+        self.generator = _build_generator(opts).to(device)
+        config = self.generator.config
+        # the widths of the features return_features gives, for the NCE heads
+        c = config.channels
+        widths = [config.stem_channels, c, c, c] if opts.arch == 1 else [c] * 4
         self.nets: dict[str, nn.Module] = {"generator": self.generator}
         self.discriminators: dict[str, MultiScalePatchGAN] = {}
         for name, channels, off in (
@@ -104,7 +112,7 @@ class Trainer:
                 disc = MultiScalePatchGAN(channels, opts.disc_channels)
                 self.discriminators[name] = disc.to(device)
                 self.nets[f"disc_{name}"] = self.discriminators[name]
-        self.nce_heads = None if opts.no_nce else losses.PatchNCEHeads([s, c, c, c]).to(device)
+        self.nce_heads = None if opts.no_nce else losses.PatchNCEHeads(widths).to(device)
         if self.nce_heads is not None:
             self.nets["nce_heads"] = self.nce_heads
         self.keypoints = KeypointHead().to(device)
@@ -259,6 +267,16 @@ class Trainer:
         self.step = int(meta["step"])
         self.seconds = float(meta.get("seconds", 0.0))
         self.commands = list(meta.get("commands", []))
+
+
+def _build_generator(opts: TrainOptions) -> nn.Module:
+    sizes = {"channels": opts.generator_channels, "blocks": opts.generator_blocks}
+    sizes = {k: v for k, v in sizes.items() if v}  # 0: the architecture's default
+    if opts.arch == 2:
+        return build_generator_v2(GeneratorV2Config(**sizes), seed=opts.seed)
+    if opts.arch == 1:
+        return build_generator(GeneratorConfig(**sizes), seed=opts.seed)
+    raise data.DataError(f"--arch {opts.arch}: 1 or 2")
 
 
 def _rgb(t: torch.Tensor) -> torch.Tensor:

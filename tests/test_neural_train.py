@@ -38,11 +38,19 @@ def _run(data_dirs, out, *extra, source="--layouts"):
     return train.main(argv)
 
 
+def test_arch_1_still_trains_and_an_unknown_one_is_refused(data_dirs, tmp_path, capsys):
+    out = tmp_path / "v1.safetensors"
+    assert _run(data_dirs, out, "--steps", "1", "--arch", "1", "--no-gan") == 0
+    assert load_pack(out)[1]["arch_version"] == 1
+    assert _run(data_dirs, tmp_path / "v3.safetensors", "--steps", "1", "--arch", "3") == 2
+    assert "--arch 3: 1 or 2" in capsys.readouterr().err
+
+
 def test_tiny_run_writes_a_loadable_pack_with_metadata(data_dirs, tmp_path):
     out = tmp_path / "style.safetensors"
     assert _run(data_dirs, out, "--steps", "3", "--series", "Test Series") == 0
     model, meta = load_pack(out)
-    assert meta["initialized_only"] is False
+    assert meta["initialized_only"] is False and meta["arch_version"] == 2  # the default
     assert meta["series"] == "Test Series" and meta["name"] == "style"
     training = meta["training"]
     assert training["steps"] == 3 and training["resolution"] == 64
