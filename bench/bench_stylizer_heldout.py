@@ -8,7 +8,8 @@ Puppets and seeds no pack saw in training: the mannequin (seed 901), random char
 (seed 902) and the shared real model (初音ミク.pmx, seed 903; skipped without
 ../shared/data). Each is rendered by dataset mode as the cheap plain layout (4 samples) and,
 per look, as the pack's target: the same frames with ``--look NAME`` plus the pack's
-``target.render_args``. Rows: identity (the layout itself), the v1 pack and the v2 pack, run
+``target.render_args``. Rows: identity (the layout itself), the v1 pack, the first v2 pack
+(no albedo input, trained on a cheaper target: ``FIRST_V2_REV``) and the v2 pack, run
 through the Stylizer like Stylize shot does (temporal blending off: stills). Metrics against
 the target: SSIM on CIE lightness L*, mean CIE76 ΔE (whole frame, and on the figure alone:
 the background holds most pixels), edge F1 (Canny, 2 px), sharpness ratio
@@ -37,6 +38,8 @@ SETS = {  # name: (seed, render.py puppet options)
 }
 LAYOUT_SAMPLES = 4
 V1_REV = "a97248f"  # the last commit whose shipped packs were v1 (unpaired training)
+# the last commit whose shipped packs were the first v2 ones (no albedo, 64-sample target)
+FIRST_V2_REV = "e11d053"
 
 
 def render(folder: Path, count: int, seed: int, size: int, extra: list[str]) -> dict:
@@ -91,14 +94,14 @@ def scores(output: np.ndarray, target: np.ndarray, figure: np.ndarray) -> dict[s
     }
 
 
-def v1_packs(folder: Path, looks: list[str]) -> Path:
-    """The v1 packs as shipped at ``V1_REV``, extracted from git into ``folder``."""
+def git_packs(folder: Path, looks: list[str], rev: str) -> Path:
+    """The packs as shipped at ``rev``, extracted from git into ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
     for look in looks:
         path = folder / f"{look}.safetensors"
         if not path.exists():
             blob = subprocess.run(
-                ["git", "-C", str(ROOT), "show", f"{V1_REV}:neural/packs/{look}.safetensors"],
+                ["git", "-C", str(ROOT), "show", f"{rev}:neural/packs/{look}.safetensors"],
                 check=True,
                 capture_output=True,
             ).stdout
@@ -124,13 +127,16 @@ def main() -> None:
     from mmd2anime.neural.stylize import Stylizer
 
     torch.set_num_threads(args.threads)
-    v1_dir = args.v1 or v1_packs(args.out / "v1", args.looks)
+    v1_dir = args.v1 or git_packs(args.out / "v1", args.looks, V1_REV)
+    first_dir = git_packs(args.out / "v2_first", args.looks, FIRST_V2_REV)
     sets = {k: v for k, v in SETS.items() if k != "real model" or SHARED_MODEL.exists()}
     if len(sets) < len(SETS):
         print(f"skipping the real model: {SHARED_MODEL} is absent", file=sys.stderr)
     results: list[dict] = []
     for look in args.looks:
-        packs = {"v1": v1_dir / f"{look}.safetensors", "v2": args.v2 / f"{look}.safetensors"}
+        packs = {"v1": v1_dir / f"{look}.safetensors",
+                 "v2 first": first_dir / f"{look}.safetensors",
+                 "v2": args.v2 / f"{look}.safetensors"}  # fmt: skip
         meta = read_metadata(packs["v2"])
         target = meta.get("target") or {"look": look, "render_args": []}
         stylizers = {row: Stylizer(path, "cpu") for row, path in packs.items()}
