@@ -114,10 +114,13 @@ class GeneratorV2(nn.Module):
         self.head = nn.Conv2d(c, self.head_channels, 1)
         # full resolution: cel masks from color + geometry, lines and residual from the guide
         self.bands = nn.Conv2d(guide_channels, cfg.bands + cfg.color_bands, 1)
+        # replicate padding: zeros beyond the frame read as an edge (the background's color
+        # is -1), and the line layer drew a frame around every picture
         self.line1 = nn.Conv2d(
-            guide_channels + self.reach_features, cfg.line_channels, 3, padding=1
-        )
-        self.line2 = nn.Conv2d(cfg.line_channels, 4, 3, padding=1)
+            guide_channels + self.reach_features, cfg.line_channels, 3, padding=1,
+            padding_mode="replicate",
+        )  # fmt: skip
+        self.line2 = nn.Conv2d(cfg.line_channels, 4, 3, padding=1, padding_mode="replicate")
         self._init_identity()
 
     def _init_identity(self) -> None:

@@ -164,3 +164,21 @@ def test_albedo_edge_alone_stays_a_step_edge_and_the_pack_roundtrips(tmp_path):
     assert meta["inputs"]["channels"][-1] == "mask_albedo"
     with torch.inference_mode():
         assert torch.allclose(loaded(x), model(x))
+
+
+@CONFIGS
+def test_no_line_along_the_frame_border(config):
+    """An empty background frame: the full-resolution layers see no edge at the border."""
+    x = torch.zeros(1, inputs.IN_CHANNELS, 48, 64)
+    x[:, inputs.COLOR] = -1  # black, as the transparent film's background
+    x[:, inputs.MASKS] = 1
+    model = _trained_like(config=config)
+    with torch.no_grad():  # a line layer that reacts strongly to any edge it sees
+        model.line1.weight.mul_(40)
+        model.line2.weight.mul_(40)
+    with torch.inference_mode():
+        y = model(x)[0].numpy()
+    rows, cols = np.abs(np.diff(y, axis=1)), np.abs(np.diff(y, axis=2))
+    inner = max(rows[:, 4:-4].max(), cols[:, :, 4:-4].max())
+    border = max(rows[:, [0, -1]].max(), cols[:, :, [0, -1]].max())
+    assert border <= 3 * inner + 1e-4
