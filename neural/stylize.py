@@ -69,8 +69,15 @@ class Stylizer:
         self.pixel_budget = CUDA_PIXEL_BUDGET if self.half else PIXEL_BUDGET
         if self.half:
             self.model = self.model.half()
-        # channels_last speeds up depthwise convolutions on CPU and tensor cores on CUDA.
-        self.model = self.model.to(memory_format=torch.channels_last)
+        # channels_last speeds up v1's depthwise convolutions on CPU and tensor cores on
+        # CUDA; v2's full-resolution work is per-pixel arithmetic on channel slices, which
+        # runs 1.6-2x faster in the plain layout on CPU (512², 2 threads: 0.10 s vs 0.17 s)
+        self.memory_format = (
+            torch.contiguous_format
+            if self.device.type == "cpu" and self.meta["arch_version"] == 2
+            else torch.channels_last
+        )
+        self.model = self.model.to(memory_format=self.memory_format)
         self.tile = tile
         self.batch_size = max(1, batch_size)
         self.temporal_strength = temporal_strength
@@ -154,7 +161,7 @@ class Stylizer:
         pad_h, pad_w = -h % 4, -w % 4
         if pad_h or pad_w:
             t = F.pad(t, (0, pad_w, 0, pad_h), mode="replicate")
-        t = t.contiguous(memory_format=torch.channels_last)
+        t = t.contiguous(memory_format=self.memory_format)
         y = self.model(t)[..., :h, :w].float().permute(0, 2, 3, 1).cpu().numpy()
         return srgb_to_linear_fast((y + 1) / 2)
 

@@ -189,7 +189,6 @@ def test_a_scene_other_than_the_context_one(bpy_module, scene):
 
 def _material(bpy, name, *, base=None, emission=None):
     material = bpy.data.materials.new(name)
-    material.use_nodes = True
     nodes = material.node_tree.nodes
     nodes.clear()
     out = nodes.new("ShaderNodeOutputMaterial")
