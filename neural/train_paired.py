@@ -144,8 +144,14 @@ def build(opts: PairedOptions) -> torch.nn.Module:
             raise ValueError(
                 f"--init {opts.init}: architecture {meta['arch_version']}, not {opts.arch}"
             )
-        if (model.config.in_channels == inputs.IN_CHANNELS_ALBEDO) != opts.albedo:
-            raise ValueError(f"--init {opts.init}: takes the albedo pass only with --albedo")
+        takes = model.config.in_channels == inputs.IN_CHANNELS_ALBEDO
+        if takes != opts.albedo:
+            state = (
+                "takes the albedo pass: add --albedo"
+                if takes
+                else "has no albedo input: leave out --albedo"
+            )
+            raise ValueError(f"--init {opts.init}: the pack {state}")
         return model
     if opts.arch == 2:
         channels = inputs.IN_CHANNELS_ALBEDO if opts.albedo else inputs.IN_CHANNELS

@@ -85,6 +85,9 @@ def test_albedo_pack_trains_on_the_pass_and_paints_with_or_without_it(tmp_path, 
     model, meta = load_pack(out)
     assert model.config.in_channels == inputs.IN_CHANNELS_ALBEDO
     assert meta["training"]["options"]["albedo"] is True
+    plain = [a for a in common if a != "--albedo"]
+    assert main([*plain, "--out", str(tmp_path / "b.safetensors"), "--init", str(out)]) == 2
+    assert "takes the albedo pass: add --albedo" in capsys.readouterr().err
     stylizer = Stylizer(out, device="cpu", threads=1)
     bundle = FrameBundle.load(bundles[0])
     with_pass = stylizer([bundle], temporal_blend=False)[0]
