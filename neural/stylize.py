@@ -162,8 +162,10 @@ class Stylizer:
         if pad_h or pad_w:
             t = F.pad(t, (0, pad_w, 0, pad_h), mode="replicate")
         t = t.contiguous(memory_format=self.memory_format)
-        y = self.model(t)[..., :h, :w].float().permute(0, 2, 3, 1).cpu().numpy()
-        return srgb_to_linear_fast((y + 1) / 2)
+        y = self.model(t)[..., :h, :w].float().add_(1).mul_(0.5)
+        # channels last in torch: numpy on the strided view read 4x slower
+        y = y.permute(0, 2, 3, 1).contiguous().cpu().numpy()
+        return srgb_to_linear_fast(y)
 
     def _tiled(self, bundle: FrameBundle) -> np.ndarray:
         tile = self.tile or DEFAULT_TILE
