@@ -19,14 +19,14 @@ import sys
 import time
 from pathlib import Path
 
-from checkout import load_checkout
+from checkout import ROOT, load_checkout
 
 SIZES = ((256, 256), (512, 512), (1920, 1080))
 MODELS = ("mmd2anime", "mmd2anime-v2", "animeganv2")
 HERE = Path(__file__).resolve().parent
 
 
-def _build(name: str):
+def _build(name: str, device: str):
     if name == "animeganv2":
         sys.path.insert(0, str(HERE))
         from animeganv2 import AnimeGANv2Generator
@@ -38,7 +38,16 @@ def _build(name: str):
     from mmd2anime.neural.model_v2 import build_generator_v2
 
     if name == "mmd2anime-v2":
-        return build_generator_v2(seed=0), IN_CHANNELS
+        # the shipped packs' configuration, strip-wise on CPU as the Stylizer runs it
+        from mmd2anime.neural.model_v2 import GeneratorV2Config
+        from mmd2anime.neural.pack import read_metadata
+        from mmd2anime.neural.stylize import CPU_STRIP_PIXELS
+
+        meta = read_metadata(ROOT / "neural" / "packs" / "pastel.safetensors")
+        config = GeneratorV2Config.from_dict(meta["config"])
+        model = build_generator_v2(config, seed=0)
+        model.strip_pixels = CPU_STRIP_PIXELS if device == "cpu" else None
+        return model, config.in_channels
     return build_generator(seed=0), IN_CHANNELS
 
 
@@ -46,7 +55,7 @@ def worker(name: str, width: int, height: int, fmt: str, device: str, threads: i
     import torch
 
     torch.set_num_threads(threads)
-    model, channels = _build(name)
+    model, channels = _build(name, device)
     memory_format = torch.channels_last if fmt == "channels_last" else torch.contiguous_format
     model = model.eval().to(device, memory_format=memory_format)
     x = torch.randn(1, channels, height, width, device=device)

@@ -10,6 +10,7 @@ from mmd2anime.neural.model import GeneratorConfig, build_generator
 from mmd2anime.neural.model_v2 import (
     ARCH_VERSION_V2,
     GeneratorV2Config,
+    _dilate,
     build_generator_v2,
     reach_rings,
 )
@@ -182,3 +183,31 @@ def test_no_line_along_the_frame_border(config):
     inner = max(rows[:, 4:-4].max(), cols[:, :, 4:-4].max())
     border = max(rows[:, [0, -1]].max(), cols[:, :, [0, -1]].max())
     assert border <= 3 * inner + 1e-4
+
+
+@pytest.mark.parametrize("size", [(64, 64), (61, 37), (9, 40)])
+def test_strips_paint_the_whole_frames_picture(size):
+    """The CPU's strip-wise full-resolution stage (lines read across strip borders, the
+    frame's edge replicated) gives the whole-frame picture, strips of 8 rows up."""
+    h, w = size
+    config = GeneratorV2Config(channels=16, blocks=1, color_bands=2, line_reach=3,
+                               in_channels=inputs.IN_CHANNELS_ALBEDO)  # fmt: skip
+    model = _trained_like(config=config)
+    with torch.no_grad():  # a line layer strong enough that a wrong halo shows
+        model.line1.weight.mul_(40)
+        model.line2.weight.mul_(40)
+    x = torch.randn(2, config.in_channels, h, w)
+    with torch.inference_mode():
+        whole = model(x)
+        assert whole.abs().max() > 0.5
+        for strip_pixels in (1, 2 * w * 5, 2 * w * (h - 1)):
+            model.strip_pixels = strip_pixels
+            np.testing.assert_allclose(model(x), whole, atol=1e-5)
+
+
+@pytest.mark.parametrize("radius", [1, 2, 5])
+def test_dilate_is_a_clipped_max_window(radius):
+    x = torch.rand(2, 2, 19, 33)
+    window = 2 * radius + 1
+    expected = torch.nn.functional.max_pool2d(x, window, stride=1, padding=radius)
+    assert torch.equal(_dilate(x, radius), expected)
