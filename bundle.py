@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import json
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -118,7 +119,9 @@ class FrameBundle:
         return npz
 
     @classmethod
-    def load(cls, path: str | Path) -> FrameBundle:
+    def load(cls, path: str | Path, skip: Sequence[str] = ()) -> FrameBundle:
+        """Read ``<path>.json`` and ``<path>.npz``; the image fields in ``skip`` stay None
+        (never decompressed: the stylizer reads no motion_next, for one)."""
         path = Path(path)
         meta_path = path.with_suffix(".json")
         try:
@@ -133,7 +136,7 @@ class FrameBundle:
             )
         try:
             with np.load(path.with_suffix(".npz"), allow_pickle=False) as data:
-                arrays = {k: data[k] for k in data.files}
+                arrays = {k: data[k] for k in data.files if k not in skip}
         except (OSError, ValueError, zipfile.BadZipFile) as exc:
             raise ValueError(
                 f"{path.with_suffix('.npz')}: unreadable FrameBundle ({exc})"

@@ -67,7 +67,7 @@ def _steps(pack: Path, bundle_paths: list[Path], out: Path) -> dict[str, float]:
     times: dict[str, list[float]] = {k: [] for k in ("read", "inputs", "network", "png")}
     for path in bundle_paths:
         t0 = time.perf_counter()
-        bundle = FrameBundle.load(path)
+        bundle = FrameBundle.load(path, skip=("motion_prev", "motion_next", "hair"))  # as the CLI
         t1 = time.perf_counter()
         x = stylizer.build_inputs(bundle)[None]
         t2 = time.perf_counter()

@@ -303,12 +303,16 @@ def _bundle_frame(path: Path) -> tuple[int, str]:
         return 0, path.name  # FrameBundle.load names the problem when the frame is read
 
 
-def _read_bundle(stylizer: Stylizer, path: Path) -> tuple[FrameBundle, np.ndarray | None]:
-    bundle = FrameBundle.load(path)
+def _read_bundle(
+    stylizer: Stylizer, path: Path, temporal_blend: bool
+) -> tuple[FrameBundle, np.ndarray | None]:
+    # the network reads neither motion field nor the hair mask; the blending reads motion_prev
+    unused = ("motion_next", "hair") + (() if temporal_blend else ("motion_prev",))
+    bundle = FrameBundle.load(path, skip=unused)
     return bundle, stylizer.build_inputs(bundle)
 
 
-def _read_image(stylizer: Stylizer, path: Path) -> tuple[np.ndarray, None]:
+def _read_image(stylizer: Stylizer, path: Path, temporal_blend: bool) -> tuple[np.ndarray, None]:
     return load_image(path), None
 
 
@@ -321,13 +325,17 @@ def run_cli(stylizer: Stylizer, paths: list[Path], bundles: bool, out_dir: Path,
     chunks = [paths[i : i + stylizer.batch_size] for i in range(0, len(paths), stylizer.batch_size)]
     written: list[Path] = []
     previous = None
+
+    def read_chunk(chunk: list[Path]) -> list:
+        return [read(stylizer, p, temporal_blend) for p in chunk]
+
     with ThreadPoolExecutor(1) as reader, ThreadPoolExecutor(1) as writer:
-        ahead = reader.submit(lambda c: [read(stylizer, p) for p in c], chunks[0])
+        ahead = reader.submit(read_chunk, chunks[0])
         writes = []
         for index, chunk in enumerate(chunks):
             loaded = ahead.result()
             if index + 1 < len(chunks):
-                ahead = reader.submit(lambda c: [read(stylizer, p) for p in c], chunks[index + 1])
+                ahead = reader.submit(read_chunk, chunks[index + 1])
             frames = [frame for frame, _ in loaded]
             images = stylizer(frames, temporal_blend, previous, [b for _, b in loaded])
             if bundles:

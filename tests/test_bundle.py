@@ -32,6 +32,14 @@ def _bundle(h=6, w=8):
     )
 
 
+def test_load_skips_the_fields_asked(tmp_path):
+    bundle = _bundle()
+    bundle.save(tmp_path / "frame")
+    loaded = FrameBundle.load(tmp_path / "frame", skip=("color", "normal"))
+    assert loaded.color is None and loaded.present["color"] is False
+    np.testing.assert_array_equal(loaded.depth, bundle.depth)
+
+
 def test_save_load_roundtrip(tmp_path):
     bundle = _bundle()
     bundle.validate()
