@@ -152,8 +152,10 @@ def evaluate(out: Path, detectors: dict) -> dict[str, dict[str, float]]:
         for image, truth in zip(images, truths, strict=True):
             reference = inputs.linear_to_srgb(truth.color)
             rows["ssim"].append(metrics.ssim(image, reference))
+            # both as displayed, clipped to [0, 1]: vivid's paper is ~1.2 in linear light,
+            # and scoring the unclipped truth put the ground truth itself at ΔE 12
             rows["delta_e76"].append(
-                metrics.delta_e76(inputs.srgb_to_linear(image), np.nan_to_num(truth.color))
+                metrics.delta_e76(inputs.srgb_to_linear(image), inputs.srgb_to_linear(reference))
             )
             rows["edge_f1"].append(
                 metrics.edge_f1(metrics.canny_edges(image), metrics.canny_edges(reference))
