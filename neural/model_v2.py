@@ -151,18 +151,21 @@ class GeneratorV2(nn.Module):
         b, _, h, w = x.shape
         features: list[torch.Tensor] = []
         low = self._low_resolution(x, features)  # (B, head, h/8, w/8)
-        # bilinear upsampling is separable: down the height now (small: w/8 columns), across
-        # the width strip by strip; each pass is F.interpolate's own (align_corners=False)
-        tall = F.interpolate(low, size=(h, low.shape[3]), mode="bilinear", align_corners=False)
+        step = h
+        if self.strip_pixels and not self.training:
+            step = max(8, self.strip_pixels // max(1, b * w))
+        source = low  # one strip: upsampled in one pass (rows [0, h) of low are all of it)
+        if step < h:
+            # bilinear upsampling is separable: down the height now (small: w/8 columns),
+            # across the width strip by strip; each pass is F.interpolate's own
+            source = F.interpolate(low, size=(h, low.shape[3]), mode="bilinear",
+                                   align_corners=False)  # fmt: skip
         rings = None
         if self.reach_features:
             rings = reach_rings(alpha=x[:, inputs.ALPHA : inputs.ALPHA + 1],
                                 depth=x[:, inputs.GEOMETRY.start : inputs.GEOMETRY.start + 1],
                                 levels=self.config.line_reach)  # fmt: skip
-        step = h
-        if self.strip_pixels and not self.training:
-            step = max(8, self.strip_pixels // max(1, b * w))
-        parts = [self._paint(x, tall, rings, y0, min(h, y0 + step))
+        parts = [self._paint(x, source, rings, y0, min(h, y0 + step))
                  for y0 in range(0, h, step)]  # fmt: skip
         out = parts[0] if len(parts) == 1 else torch.cat(parts, 2)
         if return_features:
@@ -172,17 +175,18 @@ class GeneratorV2(nn.Module):
     def _paint(
         self,
         x: torch.Tensor,
-        tall: torch.Tensor,
+        source: torch.Tensor,
         rings: torch.Tensor | None,
         y0: int,
         y1: int,
     ) -> torch.Tensor:
-        """Output rows [y0, y1): fills, bands and lines at full resolution. The line layer's
-        two 3x3 convolutions read 2 rows beyond the strip (replicated at the frame's edge
-        only, as the layer's padding does on a whole frame)."""
+        """Output rows [y0, y1): fills, bands and lines at full resolution, from ``source``,
+        the head's maps at full height (strips) or at 1/8 (one strip). The line layer's two
+        3x3 convolutions read 2 rows beyond the strip (replicated at the frame's edge only,
+        as the layer's padding does on a whole frame)."""
         h, w = x.shape[2:]
         s0, s1 = max(0, y0 - 2), min(h, y1 + 2)  # the strip with the line layer's halo
-        up = F.interpolate(tall[:, :, y0:y1], size=(y1 - y0, w), mode="bilinear",
+        up = F.interpolate(source[:, :, y0:y1], size=(y1 - y0, w), mode="bilinear",
                            align_corners=False)  # fmt: skip
         n = self.basis_size
         coeff = up[:, : 3 * n].unflatten(1, (3, n))
