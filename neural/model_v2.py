@@ -219,7 +219,7 @@ class GeneratorV2(nn.Module):
             weights = up[:, 3 * n + 4 :]
             reach_logit = (weights * rings[:, :, y0:y1]).sum(1, keepdim=True)
             line_in = torch.cat([guide, rings[:, :, s0:s1]], 1)
-        line_out = self._lines(line_in, s0, s1, y0, y1, h)
+        line_out = self._lines(line_in, y0, y1, h)
         line = torch.sigmoid(line_out[:, :1] + line_bias + reach_logit)
         residual = RESIDUAL_SCALE * torch.tanh(line_out[:, 1:])
         raw = fill + line * (line_color - fill) + residual
@@ -228,14 +228,12 @@ class GeneratorV2(nn.Module):
             out = out + LEAK * (raw - out)
         return out
 
-    def _lines(
-        self, line_in: torch.Tensor, s0: int, s1: int, y0: int, y1: int, h: int
-    ) -> torch.Tensor:
-        """line2(leaky(line1(.))) for rows [y0, y1) of ``line_in`` (rows [s0, s1))."""
+    def _lines(self, line_in: torch.Tensor, y0: int, y1: int, h: int) -> torch.Tensor:
+        """line2(leaky(line1(.))) for rows [y0, y1); ``line_in`` holds rows
+        [max(0, y0 - 2), min(h, y1 + 2))."""
         # line1's rows [a, e) cover one row beyond the strip where the frame goes on
         a, e = max(0, y0 - 1), min(h, y1 + 1)
-        src = line_in[:, :, max(0, a - 1) - s0 : min(h, e + 1) - s0]
-        src = F.pad(src, (1, 1, int(a == 0), int(e == h)), mode="replicate")
+        src = F.pad(line_in, (1, 1, int(a == 0), int(e == h)), mode="replicate")
         hidden = F.leaky_relu(F.conv2d(src, self.line1.weight, self.line1.bias), 0.2)
         hidden = F.pad(hidden, (1, 1, int(y0 == 0), int(y1 == h)), mode="replicate")
         return F.conv2d(hidden, self.line2.weight, self.line2.bias)
