@@ -61,13 +61,13 @@ def _steps(pack: Path, bundle_paths: list[Path], out: Path) -> dict[str, float]:
     import numpy as np
 
     from mmd2anime.bundle import FrameBundle
-    from mmd2anime.neural.stylize import Stylizer, write_png
+    from mmd2anime.neural.stylize import Stylizer, unread_fields, write_png
 
     stylizer = Stylizer(pack, "cpu", threads=int(os.environ["BENCH_THREADS"]))
     times: dict[str, list[float]] = {k: [] for k in ("read", "inputs", "network", "png")}
     for path in bundle_paths:
         t0 = time.perf_counter()
-        bundle = FrameBundle.load(path, skip=("motion_prev", "motion_next", "hair"))  # as the CLI
+        bundle = FrameBundle.load(path, skip=unread_fields(temporal_blend=False))  # as the CLI
         t1 = time.perf_counter()
         x = stylizer.build_inputs(bundle)[None]
         t2 = time.perf_counter()

@@ -303,12 +303,16 @@ def _bundle_frame(path: Path) -> tuple[int, str]:
         return 0, path.name  # FrameBundle.load names the problem when the frame is read
 
 
+def unread_fields(temporal_blend: bool) -> tuple[str, ...]:
+    """Bundle fields stylizing never reads: the network reads neither motion field nor the
+    hair mask; the temporal blending reads motion_prev."""
+    return ("motion_next", "hair") + (() if temporal_blend else ("motion_prev",))
+
+
 def _read_bundle(
     stylizer: Stylizer, path: Path, temporal_blend: bool
 ) -> tuple[FrameBundle, np.ndarray | None]:
-    # the network reads neither motion field nor the hair mask; the blending reads motion_prev
-    unused = ("motion_next", "hair") + (() if temporal_blend else ("motion_prev",))
-    bundle = FrameBundle.load(path, skip=unused)
+    bundle = FrameBundle.load(path, skip=unread_fields(temporal_blend))
     return bundle, stylizer.build_inputs(bundle)
 
 
