@@ -43,7 +43,8 @@ class GeneratorConfig:
 
 
 def config_from_dict(cls: type, data: dict):
-    """A generator config dataclass from a pack's metadata: integer fields only, bounded.
+    """A generator config dataclass from a pack's metadata: numbers (int, float or bool, as
+    the field's default), bounded.
 
     A field whose default is 0 is a feature that may be off (and is, in packs written before
     it existed: missing keys take the default); the others must be at least 1."""
@@ -51,7 +52,7 @@ def config_from_dict(cls: type, data: dict):
     unknown = set(data) - set(fields)
     if unknown:
         raise ValueError(f"unknown generator config keys {sorted(unknown)}")
-    values = {k: int(v) for k, v in data.items()}
+    values = {k: type(fields[k].default)(float(v)) for k, v in data.items()}
     # Bounds keep a tampered pack from allocating an absurd network.
     low = {k: 0 if fields[k].default == 0 else 1 for k in values}
     if any(not low[k] <= v <= 1024 for k, v in values.items()):

@@ -20,6 +20,13 @@ coefficients; everything sharp is computed at full resolution from the render it
   dilations): a line drawn outside the figure, like an inverted hull's, lies several pixels
   from the edge a 5x5 stack of convolutions could see; low-resolution weights choose the
   ring, i.e. the line weight, per region.
+- line scale (``line_scale``): the low-resolution branch also sees log2(frame height / 480):
+  a target's line width in pixels grows with the frame (Freestyle's relative thickness, a
+  hull outline's world width), and nothing in a frame's content says how large it is.
+  Training crops pass the height their scale stands for (``frame_height``).
+- depth steps (``depth_gain``): the far-side ring of a depth step is scaled by this gain
+  before clipping: a strand of hair 2 % nearer than the body behind it left a ring of 0.02,
+  which the line layer could not tell from a surface sloping away.
 - photography: a low-resolution additive layer (bloom, diffusion, vignette are smooth).
 - a small full-resolution residual (tanh, scaled) for texture the basis cannot express.
 - albedo (``in_channels == inputs.IN_CHANNELS_ALBEDO``): the unlit surface color joins the
@@ -47,6 +54,8 @@ BASIS_FIXED = 5  # color (3), coverage, constant
 GUIDE_CHANNELS = inputs.ALPHA + 1
 RESIDUAL_SCALE = 0.1
 MAX_REACH = 6  # rings up to 32 px
+LINE_SCALE_HEIGHT = 480  # Freestyle's reference height: relative thickness 1 px at 480 px
+LINE_SCALE_RANGE = (-2.0, 2.0)  # log2(height / 480), clipped: 120 to 1920 px
 
 
 @dataclass(frozen=True)
@@ -58,6 +67,8 @@ class GeneratorV2Config:
     line_channels: int = 8  # hidden width of the full-resolution line layer
     color_bands: int = 0  # cel masks that multiply the color (0: off, as in the first packs)
     line_reach: int = 0  # dyadic ring radii of the line features (0: off; at most MAX_REACH)
+    line_scale: bool = False  # the low-resolution branch sees the frame height (see above)
+    depth_gain: float = 1.0  # scale of the depth-step rings before clipping (1: the first)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -106,7 +117,8 @@ class GeneratorV2(nn.Module):
         # heads at 1/8: fill coefficients (3 x basis; the constant's carry the photography's
         # glow), line bias (1), line color (3), weights of the reach features
         self.head_channels = 3 * self.basis_size + 4 + self.reach_features
-        low_in = cfg.in_channels + 2  # + pixel coordinates (vignette, framing)
+        # + pixel coordinates (vignette, framing), + the line scale
+        low_in = cfg.in_channels + 2 + int(cfg.line_scale)
         self.enc8 = nn.Sequential(nn.Conv2d(low_in, c, 3, 2, 1), _act())
         self.enc16 = nn.Sequential(nn.Conv2d(c, c, 3, 2, 1), _act())
         self.blocks = nn.Sequential(*[_Block(c) for _ in range(cfg.blocks)])
@@ -139,18 +151,24 @@ class GeneratorV2(nn.Module):
         nn.init.zeros_(self.line2.bias)
 
     def forward(
-        self, x: torch.Tensor, return_features: bool = False
+        self,
+        x: torch.Tensor,
+        return_features: bool = False,
+        frame_height: torch.Tensor | None = None,
     ) -> torch.Tensor | tuple[torch.Tensor, list[torch.Tensor]]:
         """RGB in [-1, 1] (sRGB-encoded) for ``x`` (B, in_channels, H, W), any H and W;
         with ``return_features`` also the low-resolution branch's features at 1/8 and 1/16
         and its blocks' middle and end (for the unpaired trainer's patch-contrastive loss).
+        ``frame_height`` (B,): the frame height in pixels each sample's scale stands for
+        (a training crop resized by s stands for its frame's height times s); by default
+        ``x``'s own height, which is right for whole frames. Read only with ``line_scale``.
         With ``strip_pixels`` set (inference on CPU), the full-resolution stage runs in
         strips of about that many pixels: the same picture, but its ~70 channels per pixel
         live in small tensors the allocator reuses, not in ~65 MB ones page-faulted in anew
         on every frame."""
         b, _, h, w = x.shape
         features: list[torch.Tensor] = []
-        low = self._low_resolution(x, features)  # (B, head, h/8, w/8)
+        low = self._low_resolution(x, features, frame_height)  # (B, head, h/8, w/8)
         step = h
         if self.strip_pixels and not self.training:
             step = max(8, self.strip_pixels // max(1, b * w))
@@ -164,7 +182,8 @@ class GeneratorV2(nn.Module):
         if self.reach_features:
             rings = reach_rings(alpha=x[:, inputs.ALPHA : inputs.ALPHA + 1],
                                 depth=x[:, inputs.GEOMETRY.start : inputs.GEOMETRY.start + 1],
-                                levels=self.config.line_reach)  # fmt: skip
+                                levels=self.config.line_reach,
+                                depth_gain=self.config.depth_gain)  # fmt: skip
         parts = [self._paint(x, source, rings, y0, min(h, y0 + step))
                  for y0 in range(0, h, step)]  # fmt: skip
         out = parts[0] if len(parts) == 1 else torch.cat(parts, 2)
@@ -238,7 +257,12 @@ class GeneratorV2(nn.Module):
         hidden = F.pad(hidden, (1, 1, int(y0 == 0), int(y1 == h)), mode="replicate")
         return F.conv2d(hidden, self.line2.weight, self.line2.bias)
 
-    def _low_resolution(self, x: torch.Tensor, features: list[torch.Tensor]) -> torch.Tensor:
+    def _low_resolution(
+        self,
+        x: torch.Tensor,
+        features: list[torch.Tensor],
+        frame_height: torch.Tensor | None = None,
+    ) -> torch.Tensor:
         """The head's maps at 1/8; ``features`` receives the branch's features on the way."""
         b, _, h, w = x.shape
         h4, w4 = max(1, -(-h // 4)), max(1, -(-w // 4))
@@ -246,7 +270,10 @@ class GeneratorV2(nn.Module):
         ys = torch.linspace(-1, 1, h4, device=x.device, dtype=x.dtype)
         xs = torch.linspace(-1, 1, w4, device=x.device, dtype=x.dtype)
         coords = torch.stack(torch.meshgrid(ys, xs, indexing="ij"))[None].expand(b, -1, -1, -1)
-        f8 = self.enc8(torch.cat([small, coords], 1))
+        parts = [small, coords]
+        if self.config.line_scale:
+            parts.append(line_scale_map(b, h4, w4, h, frame_height, x))
+        f8 = self.enc8(torch.cat(parts, 1))
         f16 = self.enc16(f8)
         half = len(self.blocks) // 2
         mid = self.blocks[:half](f16)
@@ -256,11 +283,31 @@ class GeneratorV2(nn.Module):
         return self.head(self.fuse(torch.cat([up, f8], 1)))
 
 
-def reach_rings(alpha: torch.Tensor, depth: torch.Tensor, levels: int) -> torch.Tensor:
+def line_scale_map(
+    b: int,
+    h: int,
+    w: int,
+    height: int,
+    frame_height: torch.Tensor | None,
+    like: torch.Tensor,
+) -> torch.Tensor:
+    """(B, 1, h, w) constant per sample: log2(frame height / LINE_SCALE_HEIGHT), clipped to
+    LINE_SCALE_RANGE; the frame height is ``frame_height`` (B,) or ``height`` for all."""
+    if frame_height is None:
+        frame_height = torch.full((b,), float(height))
+    scale = torch.log2(frame_height.to(like.device, like.dtype) / LINE_SCALE_HEIGHT)
+    scale = scale.clamp(*LINE_SCALE_RANGE)
+    return scale.reshape(b, 1, 1, 1).expand(b, 1, h, w)
+
+
+def reach_rings(
+    alpha: torch.Tensor, depth: torch.Tensor, levels: int, depth_gain: float = 1.0
+) -> torch.Tensor:
     """(B, 2 * levels, H, W): for radii 1, 2, 4, ... px, the ring just outside the
     silhouette (dilated coverage minus coverage) and the ring on the far side of a depth
-    step (dilated nearness minus nearness, clipped to [0, 1]; depth is nearness, 0 far).
-    Dilations chained radius to radius, each pass only adding the difference."""
+    step (dilated nearness minus nearness, times ``depth_gain``, clipped to [0, 1]; depth
+    is nearness, 0 far). Dilations chained radius to radius, each pass only adding the
+    difference."""
     both = torch.cat([alpha, depth], 1)
     rings, grown, radius = [], both, 0
     for level in range(levels):
@@ -268,7 +315,8 @@ def reach_rings(alpha: torch.Tensor, depth: torch.Tensor, levels: int) -> torch.
         radius += step
         grown = _dilate(grown, step)
         ring = grown - both
-        rings += [ring[:, :1], torch.clamp(ring[:, 1:], 0, 1)]
+        steps = ring[:, 1:] if depth_gain == 1.0 else ring[:, 1:] * depth_gain
+        rings += [ring[:, :1], torch.clamp(steps, 0, 1)]
     return torch.cat(rings, 1)
 
 

@@ -128,11 +128,40 @@ def test_reach_rings_lie_outside_the_silhouette_and_behind_depth_steps():
     assert (behind[:, 20, 24] == 0).all()  # the nearer side draws no ring
 
 
+def test_depth_gain_lifts_small_depth_steps_and_keeps_the_silhouette():
+    """A strand 2 % nearer than the body behind it rings 0.02 at gain 1 and 0.5 at 25; the
+    silhouette ring stays 1 either way."""
+    alpha = torch.zeros(1, 1, 20, 20)
+    alpha[..., 4:16, 4:16] = 1
+    depth = alpha.clone()
+    depth[..., 4:16, 10:16] = 1.02
+    plain, lifted = reach_rings(alpha, depth, 1), reach_rings(alpha, depth, 1, depth_gain=25)
+    assert plain[0, 1, 8, 9] == pytest.approx(0.02, abs=1e-6)
+    assert lifted[0, 1, 8, 9] == pytest.approx(0.5, abs=1e-5)
+    assert lifted[0, 1, 8, 3] == 1 and torch.equal(plain[:, 0], lifted[:, 0])
+
+
+def test_line_scale_reads_the_frame_height_whole_frames_default_to_their_own():
+    """With ``line_scale`` the picture depends on the height a crop stands for; a whole
+    frame stands for its own height, and without the option the height is ignored."""
+    config = GeneratorV2Config(channels=16, blocks=1, line_reach=2, line_scale=True)
+    model = _trained_like(config=config)
+    x = torch.randn(2, inputs.IN_CHANNELS, 32, 48)
+    with torch.inference_mode():
+        own = model(x)
+        assert torch.allclose(model(x, frame_height=torch.tensor([32.0, 32.0])), own)
+        other = model(x, frame_height=torch.tensor([32.0, 1080.0]))
+        assert torch.allclose(other[0], own[0]) and not torch.allclose(other[1], own[1])
+        plain = _trained_like(config=SMALL)
+        assert torch.equal(plain(x, frame_height=torch.tensor([1080.0, 64.0])), plain(x))
+
+
 def test_packs_without_the_new_features_load_with_them_off():
     old = {"in_channels": inputs.IN_CHANNELS, "channels": 16, "blocks": 1, "bands": 4,
            "line_channels": 8}  # fmt: skip
     config = GeneratorV2Config.from_dict(old)
     assert config.color_bands == 0 and config.line_reach == 0
+    assert config.line_scale is False and config.depth_gain == 1.0
     assert GeneratorV2Config.from_dict({**old, "line_reach": 0}).line_reach == 0
     with pytest.raises(ValueError, match="1..1024"):
         GeneratorV2Config.from_dict({**old, "channels": 0})  # only the optional ones may be 0
