@@ -59,6 +59,8 @@ class PairedOptions:
     color_bands: int = 0  # arch 2: shade bands that multiply the color (GeneratorV2Config)
     line_reach: int = 0  # arch 2: silhouette and depth-step rings at 1, 2, 4, ... px
     albedo: bool = False  # arch 2: take the albedo pass (inputs.IN_CHANNELS_ALBEDO)
+    line_scale: bool = False  # arch 2: the network sees the frame height (line width)
+    depth_gain: float = 1.0  # arch 2: gain of the depth-step rings
 
 
 # The share of training samples whose albedo group is blanked (mask 0), so an albedo pack
@@ -103,14 +105,15 @@ def load_pairs(
 
 def paired_crops(
     x: torch.Tensor, y: torch.Tensor, batch: int, size: int, rng: torch.Generator
-) -> tuple[torch.Tensor, torch.Tensor]:
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """The same random square crop (35-100 % of the short side, so line widths vary in
     pixels as they do across resolutions: up and down) of input and target, resized to
     ``size``, with a random horizontal flip (normal x flips sign with the picture); with
-    the albedo group, ALBEDO_DROPOUT of the samples lose it."""
+    the albedo group, ALBEDO_DROPOUT of the samples lose it. Also (B,) the frame height
+    each crop's scale stands for: the frame's height times its resize factor."""
     n, _, h, w = x.shape
     short = min(h, w)
-    xs, ys = [], []
+    xs, ys, heights = [], [], []
     for i in torch.randint(n, (batch,), generator=rng).tolist():
         side = max(8, int(short * (0.35 + 0.65 * torch.rand((), generator=rng).item())))
         top = torch.randint(h - side + 1, (), generator=rng).item()
@@ -127,7 +130,8 @@ def paired_crops(
             cx[:, inputs.IN_CHANNELS :] = 0
         xs.append(cx)
         ys.append(cy)
-    return torch.cat(xs), torch.cat(ys)
+        heights.append(h * size / side)
+    return torch.cat(xs), torch.cat(ys), torch.tensor(heights)
 
 
 def paired_loss(
@@ -156,11 +160,12 @@ def build(opts: PairedOptions) -> torch.nn.Module:
     if opts.arch == 2:
         channels = inputs.IN_CHANNELS_ALBEDO if opts.albedo else inputs.IN_CHANNELS
         config = GeneratorV2Config(channels, color_bands=opts.color_bands,
-                                   line_reach=opts.line_reach)  # fmt: skip
+                                   line_reach=opts.line_reach, line_scale=opts.line_scale,
+                                   depth_gain=opts.depth_gain)  # fmt: skip
         return build_generator_v2(config, seed=opts.seed)
     if opts.arch == 1:
-        if opts.albedo:
-            raise ValueError("--albedo needs --arch 2")
+        if opts.albedo or opts.line_scale:
+            raise ValueError("--albedo and --line-scale need --arch 2")
         return build_generator(GeneratorConfig(), seed=opts.seed)
     raise ValueError(f"--arch {opts.arch}: 1 or 2")
 
@@ -176,13 +181,15 @@ def train_paired(opts: PairedOptions, command: str = "") -> int:
     except (data.DataError, StylePackError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    scaled = getattr(model.config, "line_scale", False)
     rng = torch.Generator().manual_seed(opts.seed)
     optimizer = torch.optim.Adam(model.parameters(), opts.lr)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, opts.lr, total_steps=opts.steps)
     start, last_print, loss = time.perf_counter(), 0.0, torch.zeros(())
     for step in range(1, opts.steps + 1):
-        x, y = paired_crops(x_all, y_all, opts.batch, opts.size, rng)
-        loss = paired_loss(model(x.to(device)), y.to(device), opts.gradient_weight)
+        x, y, heights = paired_crops(x_all, y_all, opts.batch, opts.size, rng)
+        out = model(x.to(device), frame_height=heights) if scaled else model(x.to(device))
+        loss = paired_loss(out, y.to(device), opts.gradient_weight)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -250,12 +257,15 @@ def parse_args(argv: list[str]) -> PairedOptions:
     p.add_argument("--render-args", default="", help="the target's extra render.py options")
     defaults = PairedOptions(pairs=[], out="", look="")
     for name in ("size", "steps", "batch", "lr", "arch", "device", "threads", "seed",
-                 "checkpoint_every", "gradient_weight", "color_bands", "line_reach"):  # fmt: skip
+                 "checkpoint_every", "gradient_weight", "color_bands", "line_reach",
+                 "depth_gain"):  # fmt: skip
         value = getattr(defaults, name)
         p.add_argument(f"--{name.replace('_', '-')}", type=type(value), default=value)
     for name in ("name", "series", "notes", "init"):
         p.add_argument(f"--{name}")
     p.add_argument("--albedo", action="store_true", help="arch 2: take the albedo pass")
+    p.add_argument("--line-scale", action="store_true",
+                   help="arch 2: the network sees the frame height (line width)")  # fmt: skip
     args = vars(p.parse_args(argv))
     args["pairs"] = [tuple(pair) for pair in args.pop("pair")]
     args["render_args"] = shlex.split(args["render_args"])

@@ -95,3 +95,30 @@ def test_albedo_pack_trains_on_the_pass_and_paints_with_or_without_it(tmp_path, 
     without = stylizer([bundle], temporal_blend=False)[0]
     assert with_pass.shape == without.shape == (bundle.height, bundle.width, 3)
     assert np.isfinite(with_pass).all() and not np.allclose(with_pass, without)
+
+
+def test_crops_name_the_frame_height_their_scale_stands_for():
+    """A crop of side s of an H-tall frame, resized to size, stands for an H * size / s
+    frame: between H * size / H (the whole frame) and H * size / (0.35 H)."""
+    import torch
+
+    from mmd2anime.neural.train_paired import paired_crops
+
+    x, y = torch.zeros(3, inputs.IN_CHANNELS, 60, 80), torch.zeros(3, 3, 60, 80)
+    cx, cy, heights = paired_crops(x, y, 16, 24, torch.Generator().manual_seed(1))
+    assert cx.shape == (16, inputs.IN_CHANNELS, 24, 24) and cy.shape == (16, 3, 24, 24)
+    assert heights.shape == (16,)
+    assert float(heights.min()) >= 24 - 1e-4 and float(heights.max()) <= 24 / 0.35 + 1
+    assert float(heights.max() - heights.min()) > 10  # crops of many sizes
+
+
+def test_line_scale_pack_trains_and_keeps_its_options(tmp_path):
+    layouts, targets = _pairs(tmp_path)
+    out = tmp_path / "scaled.safetensors"
+    argv = ["--pair", str(layouts), str(targets), "--out", str(out), "--look", "pastel",
+            "--steps", "2", "--size", "32", "--batch", "2", "--threads", "1",
+            "--line-reach", "2", "--line-scale", "--depth-gain", "25"]  # fmt: skip
+    assert main(argv) == 0
+    model, meta = load_pack(out)
+    assert model.config.line_scale is True and model.config.depth_gain == 25
+    assert "--line-scale" in meta["training"]["command"]
