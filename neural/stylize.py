@@ -163,8 +163,10 @@ class Stylizer:
         batch.clear()
 
     @torch.inference_mode()
-    def _forward(self, x: np.ndarray) -> np.ndarray:
-        """(B, C, h, w) inputs -> (B, h, w, 3) linear RGB; pads to multiples of 4."""
+    def _forward(self, x: np.ndarray, frame_height: int | None = None) -> np.ndarray:
+        """(B, C, h, w) inputs -> (B, h, w, 3) linear RGB; pads to multiples of 4.
+        ``frame_height``: the whole frame's height when ``x`` is a tile of it (packs that
+        draw lines to the frame's scale read it); default ``h``."""
         h, w = x.shape[-2:]
         t = torch.from_numpy(x).to(self.device)
         t = t.half() if self.half else t
@@ -172,7 +174,10 @@ class Stylizer:
         if pad_h or pad_w:
             t = F.pad(t, (0, pad_w, 0, pad_h), mode="replicate")
         t = t.contiguous(memory_format=self.memory_format)
-        y = self.model(t)[..., :h, :w].float().add_(1).mul_(0.5)
+        scale = {}
+        if getattr(self.model.config, "line_scale", False):
+            scale["frame_height"] = torch.full((t.shape[0],), float(frame_height or h))
+        y = self.model(t, **scale)[..., :h, :w].float().add_(1).mul_(0.5)
         # channels last in torch: numpy on the strided view read 4x slower
         y = y.permute(0, 2, 3, 1).contiguous().cpu().numpy()
         return srgb_to_linear_fast(y)
@@ -187,7 +192,7 @@ class Stylizer:
             for x0 in _tile_starts(bundle.width, tile, overlap):
                 y1, x1 = min(y0 + tile, bundle.height), min(x0 + tile, bundle.width)
                 x = self.build_inputs(bundle, (x0, y0, x1, y1), depth_ref=ref)[None]
-                out = self._forward(x)[0]
+                out = self._forward(x, frame_height=bundle.height)[0]
                 wy = _feather(y1 - y0, overlap, y0 > 0, y1 < bundle.height)
                 wx = _feather(x1 - x0, overlap, x0 > 0, x1 < bundle.width)
                 wt = (wy[:, None] * wx[None, :])[..., None]

@@ -10,6 +10,8 @@ import pytest
 import torch
 
 from mmd2anime.neural import stylize
+from mmd2anime.neural.model_v2 import GeneratorV2Config, build_generator_v2
+from mmd2anime.neural.pack import base_metadata, save_pack
 from mmd2anime.neural.stylize import Stylizer, load_image, write_png
 from mmd2anime.neural.synthetic import pan_sequence, texture
 
@@ -54,6 +56,30 @@ def test_tiled_matches_untiled(stylizer):
     tiled = Stylizer(PACK, device="cpu", tile=128)([bundle])[0]
     assert np.abs(tiled - whole).max() < 0.01
     assert np.abs(tiled - whole).mean() < 5e-4
+
+
+def test_tiles_of_a_line_scale_pack_draw_to_the_whole_frames_scale(tmp_path):
+    """A pack that reads the frame height (line width) gets the frame's height in every
+    tile, not the tile's, and that height changes its picture."""
+    config = GeneratorV2Config(channels=16, blocks=1, line_reach=2, line_scale=True)
+    model = build_generator_v2(config, seed=4)
+    with torch.no_grad():
+        for p in model.parameters():  # away from the identity start, which ignores scale
+            p.add_(torch.randn(p.shape, generator=torch.Generator().manual_seed(4)) * 0.05)
+    pack = save_pack(tmp_path / "scaled.safetensors", model, base_metadata("s", "s", config))
+    bundle = pan_sequence(300, 200, 1)[0]
+    tiled = Stylizer(pack, device="cpu", tile=128)
+    heights = []
+    tiled.model.register_forward_pre_hook(
+        lambda _m, _a, kwargs: heights.extend(kwargs["frame_height"].tolist()), with_kwargs=True
+    )
+    tiled([bundle], temporal_blend=False)
+    assert len(heights) > 1 and set(heights) == {200.0}
+
+    whole = Stylizer(pack, device="cpu")
+    x = whole.build_inputs(bundle)[None]
+    at_frame, at_tile = whole._forward(x), whole._forward(x, frame_height=128)
+    assert np.abs(at_frame - at_tile).mean() > 1e-3
 
 
 @pytest.mark.slow
