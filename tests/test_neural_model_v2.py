@@ -4,6 +4,7 @@
 import numpy as np
 import pytest
 import torch
+from random_generator import random_generator_v2
 
 from mmd2anime.neural import inputs, pack
 from mmd2anime.neural.model import GeneratorConfig, build_generator
@@ -22,23 +23,13 @@ FEATURES = GeneratorV2Config(channels=16, blocks=1, color_bands=2, line_reach=3)
 CONFIGS = pytest.mark.parametrize("config", [SMALL, FEATURES], ids=["plain", "features"])
 
 
-def _trained_like(seed: int = 3, config: GeneratorV2Config = SMALL) -> torch.nn.Module:
-    """A v2 network with random weights everywhere (the identity start would prove little)."""
-    model = build_generator_v2(config, seed=seed)
-    generator = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for p in model.parameters():
-            p.copy_(torch.randn(p.shape, generator=generator) * 0.05)
-    return model.eval()
-
-
 @CONFIGS
 @pytest.mark.parametrize("size", [(64, 64), (50, 77), (17, 23)])
 def test_any_size_in_range(size, config):
     h, w = size
     x = torch.randn(2, inputs.IN_CHANNELS, h, w)
     with torch.inference_mode():
-        y = _trained_like(config=config)(x)
+        y = random_generator_v2(config)(x)
     assert y.shape == (2, 3, h, w)
     assert float(y.min()) >= -1 and float(y.max()) <= 1 and torch.isfinite(y).all()
 
@@ -68,7 +59,7 @@ def test_step_edge_in_the_guide_stays_a_step_edge(config):
     x[:, inputs.ALPHA, :, w // 2 :] = 1.0
     x[:, inputs.MASKS] = 1
     with torch.inference_mode():
-        row = _trained_like(config=config)(x)[0, :, h // 2].numpy()  # (3, w)
+        row = random_generator_v2(config)(x)[0, :, h // 2].numpy()  # (3, w)
     jump = np.abs(np.diff(row, axis=1))  # (3, w - 1); the edge lies between w/2-1 and w/2
     edge = jump[:, w // 2 - 1]
     inner = np.r_[8 : w // 2 - 1, w // 2 : w - 9]  # off the edge and the frame's borders
@@ -81,7 +72,7 @@ def test_step_edge_in_the_guide_stays_a_step_edge(config):
 
 
 def test_v2_pack_roundtrip_and_v1_still_loads(tmp_path):
-    model = _trained_like()
+    model = random_generator_v2(SMALL)
     meta = pack.base_metadata("v2", "test", SMALL)
     path = save_pack(tmp_path / "v2.safetensors", model, meta)
     loaded, got = load_pack(path)
@@ -100,7 +91,9 @@ def test_v2_pack_roundtrip_and_v1_still_loads(tmp_path):
 
 def test_v2_config_in_a_v1_pack_is_refused(tmp_path):
     path = save_pack(
-        tmp_path / "v2.safetensors", _trained_like(), pack.base_metadata("v2", "t", SMALL)
+        tmp_path / "v2.safetensors",
+        random_generator_v2(SMALL),
+        pack.base_metadata("v2", "t", SMALL),
     )
     from test_neural_pack import _rewrite_meta
 
@@ -145,14 +138,14 @@ def test_line_scale_reads_the_frame_height_whole_frames_default_to_their_own():
     """With ``line_scale`` the picture depends on the height a crop stands for; a whole
     frame stands for its own height, and without the option the height is ignored."""
     config = GeneratorV2Config(channels=16, blocks=1, line_reach=2, line_scale=True)
-    model = _trained_like(config=config)
+    model = random_generator_v2(config)
     x = torch.randn(2, inputs.IN_CHANNELS, 32, 48)
     with torch.inference_mode():
         own = model(x)
         assert torch.allclose(model(x, frame_height=torch.tensor([32.0, 32.0])), own)
         other = model(x, frame_height=torch.tensor([32.0, 1080.0]))
         assert torch.allclose(other[0], own[0]) and not torch.allclose(other[1], own[1])
-        plain = _trained_like(config=SMALL)
+        plain = random_generator_v2(SMALL)
         assert torch.equal(plain(x, frame_height=torch.tensor([1080.0, 64.0])), plain(x))
 
 
@@ -182,7 +175,7 @@ def test_albedo_edge_alone_stays_a_step_edge_and_the_pack_roundtrips(tmp_path):
     x[:, inputs.MASKS], x[:, inputs.ALBEDO_MASK] = 1, 1
     x[:, inputs.ALBEDO, :, : w // 2] = -0.9
     x[:, inputs.ALBEDO, :, w // 2 :] = 0.8
-    model = _trained_like(config=ALBEDO)
+    model = random_generator_v2(ALBEDO)
     with torch.inference_mode():
         row = model(x)[0, :, h // 2].numpy()
     jump = np.abs(np.diff(row, axis=1))
@@ -202,7 +195,7 @@ def test_no_line_along_the_frame_border(config):
     x = torch.zeros(1, inputs.IN_CHANNELS, 48, 64)
     x[:, inputs.COLOR] = -1  # black, as the transparent film's background
     x[:, inputs.MASKS] = 1
-    model = _trained_like(config=config)
+    model = random_generator_v2(config)
     with torch.no_grad():  # a line layer that reacts strongly to any edge it sees
         model.line1.weight.mul_(40)
         model.line2.weight.mul_(40)
@@ -221,7 +214,7 @@ def test_strips_paint_the_whole_frames_picture(size):
     h, w = size
     config = GeneratorV2Config(channels=16, blocks=1, color_bands=2, line_reach=3,
                                in_channels=inputs.IN_CHANNELS_ALBEDO)  # fmt: skip
-    model = _trained_like(config=config)
+    model = random_generator_v2(config)
     with torch.no_grad():  # a line layer strong enough that a wrong halo shows
         model.line1.weight.mul_(40)
         model.line2.weight.mul_(40)
