@@ -21,6 +21,9 @@ albedo         H, W, 3      unlit surface color, linear: diffuse color + emissio
 keypoints      P, 18, 2     OpenPose/COCO-18 pixel coordinates (x, y), origin at the
                             top-left pixel corner; NaN where the bone is missing
 visibility     P, 18        uint8: 0 missing, 1 occluded, 2 visible (COCO convention)
+edges          H, W         0..1: the visible silhouette, border and crease edges of the
+                            render's meshes, drawn 1 px wide (where Freestyle would ink;
+                            ``layout.edges``); None in bundles written before it
 hair           H, W         0..1 where a look's toon materials mark hair (the shader
                             AOV ``mmd2anime_hair``), for the photography pass's halo;
                             None without a look (and in bundles written before it)
@@ -46,11 +49,13 @@ KEYPOINT_NAMES = (
     "r_hip", "r_knee", "r_ankle", "l_hip", "l_knee", "l_ankle", "r_eye", "l_eye", "r_ear",
     "l_ear",
 )  # fmt: skip
-IMAGE_FIELDS = ("color", "alpha", "depth", "normal", "motion_prev", "motion_next", "albedo")
+IMAGE_FIELDS = (
+    "color", "alpha", "depth", "normal", "motion_prev", "motion_next", "albedo", "edges",
+)  # fmt: skip
 # Masks for the photography pass, not stylizer inputs: outside IMAGE_FIELDS and ``present``.
 MASK_FIELDS = ("hair",)
 _CHANNELS = {"color": 3, "alpha": None, "depth": None, "normal": 3, "motion_prev": 2,
-             "motion_next": 2, "albedo": 3, "hair": None}  # fmt: skip
+             "motion_next": 2, "albedo": 3, "edges": None, "hair": None}  # fmt: skip
 
 
 @dataclass
@@ -64,6 +69,7 @@ class FrameBundle:
     motion_prev: np.ndarray | None = None
     motion_next: np.ndarray | None = None
     albedo: np.ndarray | None = None
+    edges: np.ndarray | None = None
     hair: np.ndarray | None = None
     keypoints: np.ndarray = field(default_factory=lambda: np.zeros((0, 18, 2), np.float32))
     visibility: np.ndarray = field(default_factory=lambda: np.zeros((0, 18), np.uint8))

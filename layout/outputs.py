@@ -26,7 +26,14 @@ from .errors import LayoutError
 from .openpose import draw_skeleton, openpose_json
 from .overrides import Overrides
 from .passes import ALL_PASSES, ENGINE_PASSES, render_bundle
-from .previews import alpha_preview, color_preview, depth_preview, normal_preview, write_png
+from .previews import (
+    alpha_preview,
+    color_preview,
+    depth_preview,
+    edges_preview,
+    normal_preview,
+    write_png,
+)
 
 MANIFEST_NAME = "manifest.json"
 PREVIEWS = {
@@ -35,6 +42,7 @@ PREVIEWS = {
     "depth": depth_preview,
     "normal": normal_preview,
     "albedo": color_preview,
+    "edges": edges_preview,
 }
 
 

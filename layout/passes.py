@@ -36,17 +36,19 @@ import numpy as np
 from ..bundle import FrameBundle
 from ..shaders.toon import HAIR_AOV
 from .camera import camera_metadata, output_size, scene_camera
+from .edges import scene_edges
 from .errors import LayoutError
 from .exr import iter_passes
 from .keypoints import scene_keypoints
 from .overrides import overriding
 
-ALL_PASSES = ("color", "alpha", "depth", "normal", "motion", "albedo")
+ALL_PASSES = ("color", "alpha", "depth", "normal", "motion", "albedo", "edges")
 ENGINE_PASSES = {
     "CYCLES": set(ALL_PASSES),
     "BLENDER_EEVEE": set(ALL_PASSES),
     "BLENDER_EEVEE_NEXT": set(ALL_PASSES),  # Blender 4.2-4.4's name
-    "BLENDER_WORKBENCH": {"color", "alpha", "depth"},  # no node shaders: no albedo
+    # no node shaders: no albedo; edges come from the meshes, any engine
+    "BLENDER_WORKBENCH": {"color", "alpha", "depth", "edges"},
 }
 # Engines whose materials can write shader AOVs (Workbench runs no node shaders).
 AOV_ENGINES = {"CYCLES", "BLENDER_EEVEE", "BLENDER_EEVEE_NEXT"}
@@ -207,6 +209,8 @@ def render_bundle(
         bundle.keypoints, bundle.visibility, bundle.people = scene_keypoints(
             scene, depth, depsgraph
         )
+    if "edges" in passes:
+        bundle.edges = scene_edges(scene, view_layer, depsgraph, depth)
     if "depth" in passes:
         bundle.depth = np.ascontiguousarray(depth)
     bundle.validate()

@@ -51,6 +51,11 @@ def alpha_preview(alpha: np.ndarray) -> np.ndarray:
     return _to_u8(alpha)
 
 
+def edges_preview(edges: np.ndarray) -> np.ndarray:
+    """Ink on paper: black edges on white."""
+    return _to_u8(1.0 - edges)
+
+
 def write_png(path: Path, image: np.ndarray) -> Path:
     """Write a gray (H, W) or RGB (H, W, 3) uint8 image; cv2 wants BGR."""
     pixels = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_RGB2BGR)

@@ -14,6 +14,9 @@ Channel layout (``CHANNELS``), all H x W float32:
 - albedo (4, only for packs that take it: ``build_inputs(..., albedo=True)``): the unlit
   surface color like color, and its mask; appended, so the first channels keep their
   places and the packs made before it load as they were.
+- edges (2, only for packs that take them: ``build_inputs(..., edges=True)``, which also
+  brings the albedo group): the mesh edges a line artist would ink (``bundle.edges``, 0..1)
+  and their mask; appended after the albedo group.
 """
 
 from __future__ import annotations
@@ -49,10 +52,15 @@ ALBEDO_CHANNELS: tuple[str, ...] = ("albedo_r", "albedo_g", "albedo_b", "mask_al
 IN_CHANNELS_ALBEDO = IN_CHANNELS + len(ALBEDO_CHANNELS)
 ALBEDO = slice(IN_CHANNELS, IN_CHANNELS + 3)
 ALBEDO_MASK = IN_CHANNELS + 3
+EDGES_CHANNELS: tuple[str, ...] = ("edges", "mask_edges")
+IN_CHANNELS_EDGES = IN_CHANNELS_ALBEDO + len(EDGES_CHANNELS)
+EDGES = IN_CHANNELS_ALBEDO
+EDGES_MASK = EDGES + 1
 # the input layouts a pack may have been made for, by channel count
 LAYOUTS: dict[int, tuple[str, ...]] = {
     IN_CHANNELS: CHANNELS,
     IN_CHANNELS_ALBEDO: CHANNELS + ALBEDO_CHANNELS,
+    IN_CHANNELS_EDGES: CHANNELS + ALBEDO_CHANNELS + EDGES_CHANNELS,
 }
 NORMALIZATION = {
     "color": "linear -> sRGB transfer, then 2x-1 to [-1, 1]",
@@ -63,6 +71,7 @@ NORMALIZATION = {
     "masks": "constant 1 when the group is present, else 0",
 }
 ALBEDO_NORMALIZATION = {"albedo": "as color; mask 1 when present, else albedo 0 and mask 0"}
+EDGES_NORMALIZATION = {"edges": "0..1 as rendered; mask 1 when present, else edges 0 and mask 0"}
 DEPTH_CLIP = 4.0
 
 
@@ -140,15 +149,22 @@ def build_inputs(
     region: tuple[int, int, int, int] | None = None,
     depth_ref: float | None = None,
     albedo: bool = False,
+    edges: bool = False,
 ) -> np.ndarray:
     """The (IN_CHANNELS, h, w) float32 input for ``bundle``, or for its pixel ``region``
     (x0, y0, x1, y1) when tiling; ``depth_ref`` then comes from :func:`depth_reference`
     of the whole frame so tiles share one depth scale. ``albedo``: the IN_CHANNELS_ALBEDO
-    layout, with the albedo group."""
+    layout, with the albedo group; ``edges``: the IN_CHANNELS_EDGES layout, with the albedo
+    and edges groups."""
     x0, y0, x1, y1 = region or (0, 0, bundle.width, bundle.height)
     h, w = y1 - y0, x1 - x0
-    out = np.zeros((IN_CHANNELS_ALBEDO if albedo else IN_CHANNELS, h, w), np.float32)
+    albedo = albedo or edges
+    channels = IN_CHANNELS_EDGES if edges else IN_CHANNELS_ALBEDO if albedo else IN_CHANNELS
+    out = np.zeros((channels, h, w), np.float32)
     crop = (slice(y0, y1), slice(x0, x1))
+    if edges and bundle.edges is not None:
+        out[EDGES] = bundle.edges[crop]
+        out[EDGES_MASK] = 1
     if bundle.color is not None:
         out[COLOR] = _encode_color(bundle.color[crop])
         out[MASKS.start] = 1

@@ -33,6 +33,10 @@ coefficients; everything sharp is computed at full resolution from the render it
   basis and the full-resolution guide, and the shade bands multiply it instead of the
   render's color: a cel fill is the design color, lit or shadowed, whatever the light did
   (black cloth stays black where a dim light made white cloth as dark).
+- edges (``in_channels == inputs.IN_CHANNELS_EDGES``, with the albedo group): the layout's
+  mesh edges (silhouettes, open borders, creases: where a target's Freestyle lines lie)
+  and their 1-px dilation join the line features, each with a low-resolution weight: the
+  inner lines of hair strands and clothing that no depth or normal step shows.
 """
 
 from __future__ import annotations
@@ -54,6 +58,7 @@ BASIS_FIXED = 5  # color (3), coverage, constant
 GUIDE_CHANNELS = inputs.ALPHA + 1
 RESIDUAL_SCALE = 0.1
 MAX_REACH = 6  # rings up to 32 px
+EDGE_FEATURES = 2  # the edges pass as is and grown by 1 px (a heavier line)
 LINE_SCALE_HEIGHT = 480  # Freestyle's reference height: relative thickness 1 px at 480 px
 LINE_SCALE_RANGE = (-2.0, 2.0)  # log2(height / 480), clipped: 120 to 1920 px
 
@@ -110,10 +115,12 @@ class GeneratorV2(nn.Module):
         if cfg.line_reach > MAX_REACH:
             raise ValueError(f"line_reach is at most {MAX_REACH}, got {cfg.line_reach}")
         c = cfg.channels
-        self.albedo = cfg.in_channels == inputs.IN_CHANNELS_ALBEDO
+        self.edges = cfg.in_channels == inputs.IN_CHANNELS_EDGES
+        self.albedo = self.edges or cfg.in_channels == inputs.IN_CHANNELS_ALBEDO
         guide_channels = GUIDE_CHANNELS + 3 * self.albedo
         self.basis_size = BASIS_FIXED + cfg.bands + 3 * cfg.color_bands + 3 * self.albedo
-        self.reach_features = 2 * cfg.line_reach  # silhouette ring and depth-step ring
+        # silhouette ring and depth-step ring per reach; the edges and their dilation
+        self.reach_features = 2 * cfg.line_reach + EDGE_FEATURES * self.edges
         # heads at 1/8: fill coefficients (3 x basis; the constant's carry the photography's
         # glow), line bias (1), line color (3), weights of the reach features
         self.head_channels = 3 * self.basis_size + 4 + self.reach_features
@@ -179,11 +186,15 @@ class GeneratorV2(nn.Module):
             source = F.interpolate(low, size=(h, low.shape[3]), mode="bilinear",
                                    align_corners=False)  # fmt: skip
         rings = None
-        if self.reach_features:
+        if self.config.line_reach:
             rings = reach_rings(alpha=x[:, inputs.ALPHA : inputs.ALPHA + 1],
                                 depth=x[:, inputs.GEOMETRY.start : inputs.GEOMETRY.start + 1],
                                 levels=self.config.line_reach,
                                 depth_gain=self.config.depth_gain)  # fmt: skip
+        if self.edges:
+            edges = x[:, inputs.EDGES : inputs.EDGES + 1]
+            edges = torch.cat([edges, _dilate(edges, 1)], 1)
+            rings = edges if rings is None else torch.cat([rings, edges], 1)
         parts = [self._paint(x, source, rings, y0, min(h, y0 + step))
                  for y0 in range(0, h, step)]  # fmt: skip
         out = parts[0] if len(parts) == 1 else torch.cat(parts, 2)

@@ -62,7 +62,8 @@ def input_description(in_channels: int = inputs.IN_CHANNELS) -> dict:
         "channels": list(inputs.LAYOUTS[in_channels]),
         "count": in_channels,
         "normalization": inputs.NORMALIZATION
-        | (inputs.ALBEDO_NORMALIZATION if in_channels == inputs.IN_CHANNELS_ALBEDO else {}),
+        | (inputs.ALBEDO_NORMALIZATION if in_channels > inputs.IN_CHANNELS else {})
+        | (inputs.EDGES_NORMALIZATION if in_channels == inputs.IN_CHANNELS_EDGES else {}),
     }
 
 

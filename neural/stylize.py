@@ -70,8 +70,11 @@ class Stylizer:
             # By default leave a core to Blender's UI and the OS; the command line takes all.
             torch.set_num_threads(threads or max(1, (os.cpu_count() or 2) - 1))
         self.model, self.meta = load_pack(pack, self.device)
-        # packs made for the albedo pass take it as 4 more input channels
-        self.albedo = self.model.config.in_channels == inputs.IN_CHANNELS_ALBEDO
+        # packs made for the albedo pass take it as 4 more input channels, packs made for
+        # the edges pass those and 2 more
+        channels = self.model.config.in_channels
+        self.edges = channels == inputs.IN_CHANNELS_EDGES
+        self.albedo = self.edges or channels == inputs.IN_CHANNELS_ALBEDO
         self.half = self.device.type == "cuda"
         self.pixel_budget = CUDA_PIXEL_BUDGET if self.half else PIXEL_BUDGET
         self.batch_pixels = self.pixel_budget if self.half else CPU_BATCH_PIXELS
@@ -144,7 +147,7 @@ class Stylizer:
         depth_ref: float | None = None,
     ) -> np.ndarray:
         """:func:`inputs.build_inputs` in the layout this pack takes."""
-        return inputs.build_inputs(bundle, region, depth_ref, albedo=self.albedo)
+        return inputs.build_inputs(bundle, region, depth_ref, self.albedo, self.edges)
 
     def _needs_tiles(self, bundle: FrameBundle) -> bool:
         tile = self.tile or DEFAULT_TILE

@@ -61,19 +61,23 @@ class PairedOptions:
     albedo: bool = False  # arch 2: take the albedo pass (inputs.IN_CHANNELS_ALBEDO)
     line_scale: bool = False  # arch 2: the network sees the frame height (line width)
     depth_gain: float = 1.0  # arch 2: gain of the depth-step rings
+    edges: bool = False  # arch 2: take the edges pass too (inputs.IN_CHANNELS_EDGES)
 
 
 # The share of training samples whose albedo group is blanked (mask 0), so an albedo pack
 # still paints frames without the pass (Workbench, plain images).
 ALBEDO_DROPOUT = 0.15
+# The same for the edges group (bundles written before the pass, plain images).
+EDGES_DROPOUT = 0.15
 
 
 def load_pairs(
-    pairs: list[tuple[str, str]], albedo: bool = False
+    pairs: list[tuple[str, str]], albedo: bool = False, edges: bool = False
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Inputs (N, C, H, W) and targets (N, 3, H, W) in sRGB [-1, 1] of every pair of
     folders, matched by sample name; targets are resized to their layout's size.
-    ``albedo``: inputs with the albedo group (layouts rendered without it are an error)."""
+    ``albedo``, ``edges``: inputs with the albedo group, and with the edges group after it
+    (layouts rendered without the pass are an error)."""
     xs, ys = [], []
     for layouts, targets in pairs:
         layouts, targets = Path(layouts), Path(targets)
@@ -90,7 +94,9 @@ def load_pairs(
                 raise data.DataError(str(exc).splitlines()[0]) from None
             if albedo and bundle.albedo is None:
                 raise data.DataError(f"{path}: no albedo pass (render the layouts again)")
-            x = inputs.build_inputs(bundle, albedo=albedo)
+            if edges and bundle.edges is None:
+                raise data.DataError(f"{path}: no edges pass (render the layouts again)")
+            x = inputs.build_inputs(bundle, albedo=albedo, edges=edges)
             y = data.read_image(target).transpose(2, 0, 1) * 2 - 1
             if y.shape[1:] != x.shape[1:]:
                 y = data.resize(torch.from_numpy(y)[None], *x.shape[1:])[0].numpy()
@@ -109,7 +115,8 @@ def paired_crops(
     """The same random square crop (35-100 % of the short side, so line widths vary in
     pixels as they do across resolutions: up and down) of input and target, resized to
     ``size``, with a random horizontal flip (normal x flips sign with the picture); with
-    the albedo group, ALBEDO_DROPOUT of the samples lose it. Also (B,) the frame height
+    the albedo group, ALBEDO_DROPOUT of the samples lose it, and EDGES_DROPOUT the edges
+    group. Also (B,) the frame height
     each crop's scale stands for: the frame's height times its resize factor."""
     n, _, h, w = x.shape
     short = min(h, w)
@@ -125,9 +132,14 @@ def paired_crops(
         if torch.rand((), generator=rng).item() < 0.5:
             cx, cy = cx.flip(-1), cy.flip(-1)
             cx[:, inputs.GEOMETRY.start + 1] *= -1  # normal x
-        albedo = cx.shape[1] == inputs.IN_CHANNELS_ALBEDO
-        if albedo and torch.rand((), generator=rng).item() < ALBEDO_DROPOUT:
-            cx[:, inputs.IN_CHANNELS :] = 0
+        channels = cx.shape[1]
+        if channels > inputs.IN_CHANNELS and torch.rand((), generator=rng).item() < ALBEDO_DROPOUT:
+            cx[:, inputs.IN_CHANNELS : inputs.IN_CHANNELS_ALBEDO] = 0
+        if (
+            channels == inputs.IN_CHANNELS_EDGES
+            and torch.rand((), generator=rng).item() < EDGES_DROPOUT
+        ):
+            cx[:, inputs.EDGES :] = 0
         xs.append(cx)
         ys.append(cy)
         heights.append(h * size / side)
@@ -148,26 +160,33 @@ def build(opts: PairedOptions) -> torch.nn.Module:
             raise ValueError(
                 f"--init {opts.init}: architecture {meta['arch_version']}, not {opts.arch}"
             )
-        takes = model.config.in_channels == inputs.IN_CHANNELS_ALBEDO
-        if takes != opts.albedo:
-            state = (
-                "takes the albedo pass: add --albedo"
-                if takes
-                else "has no albedo input: leave out --albedo"
+        wanted = _channels(opts)
+        if model.config.in_channels != wanted:
+            raise ValueError(
+                f"--init {opts.init}: the pack takes {model.config.in_channels} input "
+                f"channels, these options give {wanted} (--albedo: "
+                f"{inputs.IN_CHANNELS_ALBEDO}, --edges: {inputs.IN_CHANNELS_EDGES}, neither: "
+                f"{inputs.IN_CHANNELS})"
             )
-            raise ValueError(f"--init {opts.init}: the pack {state}")
         return model
     if opts.arch == 2:
-        channels = inputs.IN_CHANNELS_ALBEDO if opts.albedo else inputs.IN_CHANNELS
+        channels = _channels(opts)
         config = GeneratorV2Config(channels, color_bands=opts.color_bands,
                                    line_reach=opts.line_reach, line_scale=opts.line_scale,
                                    depth_gain=opts.depth_gain)  # fmt: skip
         return build_generator_v2(config, seed=opts.seed)
     if opts.arch == 1:
-        if opts.albedo or opts.line_scale:
-            raise ValueError("--albedo and --line-scale need --arch 2")
+        if opts.albedo or opts.edges or opts.line_scale:
+            raise ValueError("--albedo, --edges and --line-scale need --arch 2")
         return build_generator(GeneratorConfig(), seed=opts.seed)
     raise ValueError(f"--arch {opts.arch}: 1 or 2")
+
+
+def _channels(opts: PairedOptions) -> int:
+    """The input channel count the options ask for (the edges group comes with albedo's)."""
+    if opts.edges:
+        return inputs.IN_CHANNELS_EDGES
+    return inputs.IN_CHANNELS_ALBEDO if opts.albedo else inputs.IN_CHANNELS
 
 
 def train_paired(opts: PairedOptions, command: str = "") -> int:
@@ -176,7 +195,7 @@ def train_paired(opts: PairedOptions, command: str = "") -> int:
         torch.set_num_threads(opts.threads or max(1, os.cpu_count() or 1))
     torch.manual_seed(opts.seed)
     try:
-        x_all, y_all = load_pairs(opts.pairs, opts.albedo)
+        x_all, y_all = load_pairs(opts.pairs, opts.albedo, opts.edges)
         model = build(opts).to(device).train()
     except (data.DataError, StylePackError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -264,6 +283,8 @@ def parse_args(argv: list[str]) -> PairedOptions:
     for name in ("name", "series", "notes", "init"):
         p.add_argument(f"--{name}")
     p.add_argument("--albedo", action="store_true", help="arch 2: take the albedo pass")
+    p.add_argument("--edges", action="store_true",
+                   help="arch 2: take the edges pass (and the albedo pass)")  # fmt: skip
     p.add_argument("--line-scale", action="store_true",
                    help="arch 2: the network sees the frame height (line width)")  # fmt: skip
     args = vars(p.parse_args(argv))

@@ -34,7 +34,7 @@ def test_dataset_frames_the_figure_and_cleans_up(bpy_module, scene, tmp_path):
     for entry in manifest["frames"]:
         assert entry["people"] == ["Figure"]
         # stills: every pass but motion, which has no neighbouring frames to come from
-        assert entry["passes"] == ["color", "alpha", "depth", "normal", "albedo"]
+        assert entry["passes"] == ["color", "alpha", "depth", "normal", "albedo", "edges"]
         bundle = FrameBundle.load(tmp_path / "a" / entry["files"]["bundle"])
         figure = bundle.alpha > 0.99
         assert bundle.albedo[figure].max() > 0.05  # the puppet's own unlit color

@@ -72,7 +72,10 @@ def test_write_layout_files_and_manifest(bpy_module, scene, tmp_path):
         assert set(entry["files"].values()) <= written
         assert set(entry["timings"]) == {"render", "previews", "keypoint_outputs", "bundle"}
         assert entry["people"] == ["Figure"]
-    assert len(written) == 1 + 2 * 10  # manifest + 10 files per frame, nothing else
+        assert "edges" in entry["passes"]
+    assert len(written) == 1 + 2 * 11  # manifest + 11 files per frame, nothing else
+    ink = cv2.imread(str(out / "000003_edges.png"), cv2.IMREAD_GRAYSCALE)
+    assert ink.shape == (96, 64) and ink[0, 0] == 255 and (ink < 128).sum() > 50
     color = cv2.imread(str(out / "000003_color.png"))
     normal = cv2.imread(str(out / "000003_normal.png"))
     assert color.shape == (96, 64, 3) and normal[48, 32].any() and not normal[0, 0].any()
@@ -94,7 +97,7 @@ def test_write_layout_with_another_engine_restores_it(bpy_module, scene, tmp_pat
     manifest = write_layout(scene, tmp_path, frames=range(1, 2), engine="BLENDER_WORKBENCH")
     assert scene.render.engine == "CYCLES"
     assert manifest["engine"] == "BLENDER_WORKBENCH"
-    assert manifest["frames"][0]["passes"] == ["color", "alpha", "depth"]
+    assert manifest["frames"][0]["passes"] == ["color", "alpha", "depth", "edges"]
     assert "normal" not in manifest["frames"][0]["files"]
 
 

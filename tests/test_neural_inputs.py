@@ -109,3 +109,20 @@ def test_albedo_group_is_appended_and_masked_by_presence():
     np.testing.assert_allclose(x[inputs.ALBEDO], 0.0, atol=0.01)
     assert (x[inputs.ALBEDO_MASK] == 1).all()
     assert inputs.LAYOUTS[inputs.IN_CHANNELS_ALBEDO][inputs.ALBEDO_MASK] == "mask_albedo"
+
+
+def test_edges_group_follows_the_albedo_group_and_is_masked_by_presence():
+    bundle = pan_sequence(40, 32, 1)[0]
+    albedo = inputs.build_inputs(bundle, albedo=True)
+    without = inputs.build_inputs(bundle, edges=True)  # the edges layout has albedo's too
+    assert without.shape == (inputs.IN_CHANNELS_EDGES, 32, 40)
+    np.testing.assert_array_equal(without[: inputs.IN_CHANNELS_ALBEDO], albedo)
+    assert not without[inputs.EDGES :].any()
+    bundle.edges = np.zeros((32, 40), np.float32)
+    bundle.edges[10, 5:30] = 1.0
+    x = inputs.build_inputs(bundle, region=(4, 8, 36, 24), edges=True)
+    assert x.shape == (inputs.IN_CHANNELS_EDGES, 16, 32)
+    assert (x[inputs.EDGES, 2, 1:26] == 1).all() and x[inputs.EDGES].sum() == 25
+    assert (x[inputs.EDGES_MASK] == 1).all()
+    names = inputs.LAYOUTS[inputs.IN_CHANNELS_EDGES]
+    assert (names[inputs.EDGES], names[inputs.EDGES_MASK]) == ("edges", "mask_edges")

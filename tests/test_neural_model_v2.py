@@ -189,6 +189,39 @@ def test_albedo_edge_alone_stays_a_step_edge_and_the_pack_roundtrips(tmp_path):
         assert torch.allclose(loaded(x), model(x))
 
 
+EDGES = GeneratorV2Config(inputs.IN_CHANNELS_EDGES, channels=16, blocks=1, color_bands=2,
+                          line_reach=2)  # fmt: skip
+
+
+def test_an_edges_pack_draws_a_line_where_the_edges_pass_has_one(tmp_path):
+    """On a flat fill with no depth or normal step, a line in the edges pass alone changes
+    the output along it and nowhere far from it; the pack round-trips."""
+    h, w = 40, 64
+    x = torch.zeros(1, inputs.IN_CHANNELS_EDGES, h, w)
+    x[:, inputs.COLOR], x[:, inputs.ALBEDO] = 0.3, 0.3
+    x[:, 3], x[:, 6], x[:, inputs.ALPHA] = 1.0, 1.0, 1.0
+    x[:, inputs.MASKS], x[:, inputs.ALBEDO_MASK], x[:, inputs.EDGES_MASK] = 1, 1, 1
+    model = random_generator_v2(EDGES)
+    with torch.no_grad():  # a line layer that reacts strongly to what it sees
+        model.line1.weight.mul_(40)
+        model.line2.weight.mul_(40)
+    with torch.inference_mode():
+        plain = model(x)[0]
+        x[:, inputs.EDGES, 20] = 1.0  # one row of mesh edge
+        lined = model(x)[0]
+    change = (lined - plain).abs().amax(0).amax(1)  # per row
+    # the low-resolution branch sees the pass too, but only as smooth maps
+    assert change[20] > 0.05
+    assert change[20] > 5 * max(change[:14].max(), change[27:].max())
+    path = save_pack(tmp_path / "edges.safetensors", model, pack.base_metadata("e", "t", EDGES))
+    loaded, meta = load_pack(path)
+    assert meta["inputs"]["count"] == inputs.IN_CHANNELS_EDGES
+    assert meta["inputs"]["channels"][-2:] == ["edges", "mask_edges"]
+    assert "edges" in meta["inputs"]["normalization"]
+    with torch.inference_mode():
+        assert torch.allclose(loaded(x), model(x))
+
+
 @CONFIGS
 def test_no_line_along_the_frame_border(config):
     """An empty background frame: the full-resolution layers see no edge at the border."""

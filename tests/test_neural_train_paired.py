@@ -87,7 +87,7 @@ def test_albedo_pack_trains_on_the_pass_and_paints_with_or_without_it(tmp_path, 
     assert meta["training"]["options"]["albedo"] is True
     plain = [a for a in common if a != "--albedo"]
     assert main([*plain, "--out", str(tmp_path / "b.safetensors"), "--init", str(out)]) == 2
-    assert "takes the albedo pass: add --albedo" in capsys.readouterr().err
+    assert "the pack takes 39 input channels, these options give 35" in capsys.readouterr().err
     stylizer = Stylizer(out, device="cpu", threads=1)
     bundle = FrameBundle.load(bundles[0])
     with_pass = stylizer([bundle], temporal_blend=False)[0]
@@ -122,3 +122,50 @@ def test_line_scale_pack_trains_and_keeps_its_options(tmp_path):
     model, meta = load_pack(out)
     assert model.config.line_scale is True and model.config.depth_gain == 25
     assert "--line-scale" in meta["training"]["command"]
+
+
+def test_edges_pack_trains_on_the_pass_and_paints_with_or_without_it(tmp_path, capsys):
+    from mmd2anime.neural.stylize import Stylizer
+
+    layouts, targets = _pairs(tmp_path)
+    out = tmp_path / "edges.safetensors"
+    common = ["--pair", str(layouts), str(targets), "--look", "pastel", "--size", "32",
+              "--batch", "2", "--threads", "1", "--steps", "2", "--albedo", "--edges"]  # fmt: skip
+    bundles = sorted(layouts.glob("*_bundle.npz"))
+    for path in bundles:
+        bundle = FrameBundle.load(path)
+        bundle.albedo = bundle.color * 1.5
+        bundle.save(path)
+    assert main([*common, "--out", str(out)]) == 2  # the layouts lack the edges pass
+    assert "no edges pass" in capsys.readouterr().err and not out.exists()
+    for path in bundles:
+        bundle = FrameBundle.load(path)
+        bundle.edges = (np.abs(np.diff(bundle.alpha, axis=1, prepend=0)) > 0.5).astype(np.float32)
+        bundle.save(path)
+    assert main([*common, "--out", str(out)]) == 0
+    model, meta = load_pack(out)
+    assert model.config.in_channels == inputs.IN_CHANNELS_EDGES
+    assert meta["training"]["options"]["edges"] is True
+    albedo_only = [a for a in common if a != "--edges"]
+    assert main([*albedo_only, "--out", str(tmp_path / "b.safetensors"), "--init", str(out)]) == 2
+    assert "the pack takes 41 input channels, these options give 39" in capsys.readouterr().err
+    stylizer = Stylizer(out, device="cpu", threads=1)
+    bundle = FrameBundle.load(bundles[0])
+    with_pass = stylizer([bundle], temporal_blend=False)[0]
+    bundle.edges = None  # a layout rendered before the pass
+    without = stylizer([bundle], temporal_blend=False)[0]
+    assert np.isfinite(with_pass).all() and np.isfinite(without).all()
+
+
+def test_albedo_and_edges_dropout_blank_their_own_groups():
+    import torch
+
+    from mmd2anime.neural.train_paired import paired_crops
+
+    x = torch.ones(2, inputs.IN_CHANNELS_EDGES, 40, 40)
+    cx, _, _ = paired_crops(x, torch.zeros(2, 3, 40, 40), 200, 16, torch.Generator().manual_seed(4))
+    albedo_gone = (cx[:, inputs.ALBEDO_MASK] == 0).flatten(1).all(1)
+    edges_gone = (cx[:, inputs.EDGES_MASK] == 0).flatten(1).all(1)
+    assert 0.05 < albedo_gone.float().mean() < 0.3 and 0.05 < edges_gone.float().mean() < 0.3
+    assert bool((albedo_gone != edges_gone).any())  # drawn apart, not together
+    assert (cx[:, : inputs.IN_CHANNELS] != 0).any(dim=(2, 3)).all()  # the base layout stays
