@@ -134,8 +134,9 @@ class ShotRunner:
             set_light_direction(self.scene)  # the key light may move during the shot
         keep = self.layout_dir / f"{frame:06d}.exr" if self.settings.keep_passes else None
         passes = available_passes(self.scene)
-        if keep is None and self.stylizer is not None and not self.stylizer.albedo:
-            passes = tuple(p for p in passes if p != "albedo")  # a pack that does not take it
+        if keep is None and self.stylizer is not None:  # the passes the pack does not take
+            taken = {"albedo": self.stylizer.albedo, "edges": self.stylizer.edges}
+            passes = tuple(p for p in passes if taken.get(p, True))
         bundle = render_bundle(self.scene, passes=passes, keep_exr=keep)
         if look is not None and bundle.color is not None:
             from .shaders.photography import develop_look
