@@ -9,7 +9,11 @@ LAYOUTS holds dataset-mode bundles (``NNNNNN_bundle.npz``), TARGETS the same sam
 seed) rendered as the target (``NNNNNN_color.png``); samples pair by name. The pack's
 metadata names its target, ``{"look": NAME, "render_args": [...]}``: ``render.py SCENE
 --style none --look NAME <render_args...>`` renders the ground truth of any frame. The loss
-is L1 plus L1 on Sobel gradients (lines and hard band edges, ``--gradient-weight``) in sRGB.
+is L1 plus L1 on Sobel gradients (lines and hard band edges, ``--gradient-weight``) in sRGB,
+plus, with ``--energy-weight``, L1 on the gradient energy pooled over ENERGY_CELL-px cells:
+where a line's place is uncertain by a pixel or two, the per-pixel terms are least wrong
+with no line at all (the fill's median), while the pooled term asks for as much line work
+in the cell as the target has, so the network inks the likeliest place (a mesh edge).
 """
 
 from __future__ import annotations
@@ -62,6 +66,7 @@ class PairedOptions:
     line_scale: bool = False  # arch 2: the network sees the frame height (line width)
     depth_gain: float = 1.0  # arch 2: gain of the depth-step rings
     edges: bool = False  # arch 2: take the edges pass too (inputs.IN_CHANNELS_EDGES)
+    energy_weight: float = 0.0  # the pooled gradient-energy term (see the module's doc)
 
 
 # The share of training samples whose albedo group is blanked (mask 0), so an albedo pack
@@ -69,6 +74,7 @@ class PairedOptions:
 ALBEDO_DROPOUT = 0.15
 # The same for the edges group (bundles written before the pass, plain images).
 EDGES_DROPOUT = 0.15
+ENERGY_CELL = 8  # pixels: a few line widths, so a line one or two pixels off still counts
 
 
 def load_pairs(
@@ -147,10 +153,20 @@ def paired_crops(
 
 
 def paired_loss(
-    out: torch.Tensor, target: torch.Tensor, gradient_weight: float = 1.0
+    out: torch.Tensor,
+    target: torch.Tensor,
+    gradient_weight: float = 1.0,
+    energy_weight: float = 0.0,
 ) -> torch.Tensor:
-    grad = losses.sobel_magnitude(out) - losses.sobel_magnitude(target)
-    return F.l1_loss(out, target) + gradient_weight * grad.abs().mean()
+    grad_out, grad_target = losses.sobel_magnitude(out), losses.sobel_magnitude(target)
+    loss = F.l1_loss(out, target) + gradient_weight * (grad_out - grad_target).abs().mean()
+    if energy_weight:
+        cell = ENERGY_CELL
+        energy = F.avg_pool2d(grad_out, cell, ceil_mode=True)
+        loss = loss + energy_weight * F.l1_loss(
+            energy, F.avg_pool2d(grad_target, cell, ceil_mode=True)
+        )
+    return loss
 
 
 def build(opts: PairedOptions) -> torch.nn.Module:
@@ -208,7 +224,7 @@ def train_paired(opts: PairedOptions, command: str = "") -> int:
     for step in range(1, opts.steps + 1):
         x, y, heights = paired_crops(x_all, y_all, opts.batch, opts.size, rng)
         out = model(x.to(device), frame_height=heights) if scaled else model(x.to(device))
-        loss = paired_loss(out, y.to(device), opts.gradient_weight)
+        loss = paired_loss(out, y.to(device), opts.gradient_weight, opts.energy_weight)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -277,7 +293,7 @@ def parse_args(argv: list[str]) -> PairedOptions:
     defaults = PairedOptions(pairs=[], out="", look="")
     for name in ("size", "steps", "batch", "lr", "arch", "device", "threads", "seed",
                  "checkpoint_every", "gradient_weight", "color_bands", "line_reach",
-                 "depth_gain"):  # fmt: skip
+                 "depth_gain", "energy_weight"):  # fmt: skip
         value = getattr(defaults, name)
         p.add_argument(f"--{name.replace('_', '-')}", type=type(value), default=value)
     for name in ("name", "series", "notes", "init"):

@@ -169,3 +169,20 @@ def test_albedo_and_edges_dropout_blank_their_own_groups():
     assert 0.05 < albedo_gone.float().mean() < 0.3 and 0.05 < edges_gone.float().mean() < 0.3
     assert bool((albedo_gone != edges_gone).any())  # drawn apart, not together
     assert (cx[:, : inputs.IN_CHANNELS] != 0).any(dim=(2, 3)).all()  # the base layout stays
+
+
+def test_energy_term_prefers_a_line_a_little_off_to_no_line():
+    """Per pixel, a line drawn 2 px from the target's costs more than leaving it out; the
+    pooled gradient energy asks for the line, so with enough weight the drawn one wins."""
+    import torch
+
+    from mmd2anime.neural.train_paired import paired_loss
+
+    target = torch.full((1, 3, 32, 32), 0.5)
+    target[:, :, :, 12] = -1.0  # a dark vertical line
+    off = torch.full_like(target, 0.5)
+    off[:, :, :, 14] = -1.0
+    none = torch.full_like(target, 0.5)
+    assert paired_loss(off, target, 2.0) > paired_loss(none, target, 2.0)
+    assert paired_loss(off, target, 2.0, 4.0) < paired_loss(none, target, 2.0, 4.0)
+    assert paired_loss(target, target, 2.0, 4.0) < 1e-3
