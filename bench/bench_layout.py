@@ -9,6 +9,7 @@ ratio to plain (target <= 1.15):
 - bundle: render_bundle with every pass the engine gives;
 - blender: its render alone (render_exr), nothing read back: Blender's own share (passes, EXR);
 - still: render_bundle without the motion pass;
+- no edges: render_bundle without the edges pass (the mesh edges, ``layout.edges``);
 - no hair (only with --look NAME, the look applied to the mannequin for every render):
   render_bundle without the hair mask, which a look's hair materials otherwise add.
 Each figure is the median over repeats of the second of two like calls in a row (the first
@@ -16,7 +17,8 @@ render after a change of settings can cost more); cheap renders repeat until the
 add up to --seconds, as single calls vary by 15 % here.
 Run from the repo root:
 .venv/bin/python bench/bench_layout.py [--settings 256x4,512x16] [--repeats 5] [--seconds 3]
-[--engines CYCLES,...] [--look NAME] [--memory]. Figures measured here are in bench/README.md.
+[--engines CYCLES,...] [--look NAME] [--model PMX] [--memory]. ``--model`` poses and
+frames that model instead of the mannequin (the edges pass costs most on a real model). Figures measured here are in bench/README.md.
 """
 
 import argparse
@@ -34,16 +36,22 @@ POSES = ((1, "standing"), (9, "running"))
 FRAME = 5
 
 
-def _scene(bpy, look: str | None):
-    from mmd2anime.demo_scene import build_demo_shot
-    from mmd2anime.mmd import blender_import, pose_library
+def _scene(bpy, look: str | None, model: str | None = None):
+    from mmd2anime.demo_scene import bone_heads, build_demo_shot, frame_camera
+    from mmd2anime.layout.dataset import model_puppet
+    from mmd2anime.mmd import blender_characters, pose_library
     from mmd2anime.shaders import apply, looks
 
     bpy.ops.wm.read_homefile(use_empty=True, use_factory_startup=True)
     scene = bpy.context.scene
     armature = build_demo_shot(scene)
+    if model is not None:
+        mannequin = [armature, *armature.children]
+        bpy.data.batch_remove(mannequin)
+        armature = model_puppet(model)()
+        frame_camera(scene, bone_heads(armature), camera=scene.camera)
     for frame, pose in POSES:
-        blender_import.apply_pose(armature, pose_library.get_pose(pose))
+        blender_characters.apply_library_pose(armature, pose_library.get_pose(pose))
         for pose_bone in armature.pose.bones:
             pose_bone.keyframe_insert("rotation_quaternion", frame=frame)
             pose_bone.keyframe_insert("location", frame=frame)
@@ -85,6 +93,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=3.0, help="of plain renders, at least")
     parser.add_argument("--engines", default="BLENDER_WORKBENCH,CYCLES,BLENDER_EEVEE")
     parser.add_argument("--look", help="apply this look (adds the hair mask and its column)")
+    parser.add_argument("--model", help="a PMX or PMD file to pose instead of the mannequin")
     parser.add_argument(
         "--memory", action="store_true", help="only: peak memory growth at 1920x1080 (Linux)"
     )
@@ -95,14 +104,14 @@ def main() -> None:
     from mmd2anime.layout.outputs import available_passes
     from mmd2anime.layout.passes import marks_hair, render_bundle, render_exr
 
-    scene = _scene(bpy, args.look)
+    scene = _scene(bpy, args.look, args.model)
     if args.memory:
         _memory(bpy, scene, render_bundle)
         return
     folder = tempfile.mkdtemp()
     png, exr = os.path.join(folder, "plain.png"), os.path.join(folder, "passes.exr")
     layer = scene.view_layers[0]
-    names = ["bundle", "blender", "still"] + ["no hair"] * (args.look is not None)
+    names = ["bundle", "blender", "still", "no edges"] + ["no hair"] * (args.look is not None)
     header = "".join(f" {name + ' s':>9} {'ratio':>6}" for name in names)
     print(f"{'engine':18} {'setting':>9} {'plain s':>8}{header} {'n':>4}")
     for engine in args.engines.split(","):
@@ -112,6 +121,7 @@ def main() -> None:
             scene.cycles.samples = scene.eevee.taa_render_samples = samples
             passes = available_passes(scene)
             still = tuple(p for p in passes if p != "motion")
+            no_edges = tuple(p for p in passes if p != "edges")
             _plain_render(bpy, scene, png)  # warm-up (EEVEE compiles its shaders here)
             render_bundle(scene, passes=passes)
             runs = {
@@ -121,6 +131,7 @@ def main() -> None:
                     _timed, render_exr, scene, layer, exr, passes, hair=marks_hair(scene, layer)
                 ),
                 "still": partial(_timed, render_bundle, scene, passes=still),
+                "no edges": partial(_timed, render_bundle, scene, passes=no_edges),
             }
             if args.look is not None:
                 runs["no hair"] = partial(_timed, render_bundle, scene, passes=passes, hair=False)
