@@ -58,12 +58,10 @@ def scene_edges(
     segments = []
     for obj in render_meshes(scene, view_layer):
         evaluated = obj.evaluated_get(depsgraph)
-        mesh = evaluated.to_mesh()
-        try:
-            world = np.array(evaluated.matrix_world, np.float64)
-            points = _edge_points(mesh, world, eye, forward, orthographic, math.cos(crease))
-        finally:
-            evaluated.to_mesh_clear()
+        world = np.array(evaluated.matrix_world, np.float64)
+        # the evaluated object's own mesh (posed, modifiers applied), read in place: a
+        # to_mesh() copy of a real model cost more than the rest of the pass
+        points = _edge_points(evaluated.data, world, eye, forward, orthographic, math.cos(crease))
         if len(points):
             segments.append(points)
     out = np.zeros((height, width), np.float32)
