@@ -47,7 +47,9 @@ def render(folder: Path, count: int, seed: int, size: int, extra: list[str]) -> 
     manifest = folder / "manifest.json"
     if manifest.exists():
         done = json.loads(manifest.read_text())
-        if done["count"] == count and done["resolution"] == [size, size]:
+        # a layout rendered before the edges pass would feed an edges pack zeros
+        passes = done["frames"][0]["passes"] if done.get("frames") else []
+        if done["count"] == count and done["resolution"] == [size, size] and "edges" in passes:
             return done
     cmd = [sys.executable, str(ROOT / "render.py"), "--dataset", str(count), "--seed",
            str(seed), "--resolution", f"{size}x{size}", "--out", str(folder), *extra]  # fmt: skip
