@@ -28,7 +28,8 @@ import numpy as np
 from .camera import output_size, project
 
 SAMPLE_SPACING = 0.5  # pixels between an edge's samples: every pixel it crosses gets two
-MAX_SAMPLES = 4_000_000  # cap per frame (memory); a frame's edges need far fewer
+MAX_SAMPLES = 20_000_000  # cap per frame (time); a 512² frame of a real model has ~0.1 M
+CHUNK_SAMPLES = 1_000_000  # samples drawn at a time (memory: ~100 bytes each)
 DEPTH_TOLERANCE = 0.004  # relative: an edge counts as seen within 0.4 % of the depth pass
 
 
@@ -136,6 +137,22 @@ def _draw(out: np.ndarray, ends: np.ndarray, depth: np.ndarray) -> None:
     steps = np.minimum(steps, 4 * (width + height))  # an edge across the frame at most
     if steps.sum() > MAX_SAMPLES:
         steps = np.maximum(1, (steps * (MAX_SAMPLES / steps.sum())).astype(np.int64))
+    # seen where nothing in the 3 x 3 neighbourhood lies clearly in front: a silhouette's
+    # pixels show what is behind it, a hidden edge's show the surface that hides it
+    farthest = cv2.dilate(np.nan_to_num(depth, posinf=1e30), np.ones((3, 3)))
+    acc = np.zeros(height * width, np.float64)
+    # in chunks of about CHUNK_SAMPLES samples: a 4K frame's edges stay within ~100 MB
+    bounds = np.searchsorted(np.cumsum(steps + 1), np.arange(CHUNK_SAMPLES, (steps + 1).sum(),
+                                                             CHUNK_SAMPLES))  # fmt: skip
+    for chunk in np.split(np.arange(len(ends)), np.unique(bounds)):
+        if len(chunk):
+            _splat(acc, ends[chunk], steps[chunk], farthest)
+    np.minimum(acc.reshape(height, width), 1.0, out=out, casting="unsafe")
+
+
+def _splat(acc: np.ndarray, ends: np.ndarray, steps: np.ndarray, farthest: np.ndarray) -> None:
+    """Add the seen samples of segments ``ends``, ``steps + 1`` samples each, to ``acc``."""
+    height, width = farthest.shape
     edge = np.repeat(np.arange(len(ends)), steps + 1)
     start = np.repeat(np.cumsum(steps + 1) - (steps + 1), steps + 1)
     t = (np.arange(len(edge)) - start) / np.repeat(steps, steps + 1)
@@ -143,22 +160,16 @@ def _draw(out: np.ndarray, ends: np.ndarray, depth: np.ndarray) -> None:
     xy = p0[:, :2] + t[:, None] * (p1[:, :2] - p0[:, :2])
     # perspective-correct: 1/depth is linear across the screen
     z = 1.0 / ((1 - t) / p0[:, 2] + t / p1[:, 2])
-    # seen where nothing in the 3 x 3 neighbourhood lies clearly in front: a silhouette's
-    # pixels show what is behind it, a hidden edge's show the surface that hides it
-    farthest = cv2.dilate(np.nan_to_num(depth, posinf=1e30), np.ones((3, 3)))
     ix, iy = np.floor(xy[:, 0]).astype(np.int64), np.floor(xy[:, 1]).astype(np.int64)
     keep = (ix >= 0) & (ix < width) & (iy >= 0) & (iy < height)
     xy, z, ix, iy = xy[keep], z[keep], ix[keep], iy[keep]
-    seen = z <= farthest[iy, ix] * (1 + DEPTH_TOLERANCE)
-    xy = xy[seen]
+    xy = xy[z <= farthest[iy, ix] * (1 + DEPTH_TOLERANCE)]
     # bilinear splat about pixel centres, each sample weighing its share of a pixel's length
     fx, fy = xy[:, 0] - 0.5, xy[:, 1] - 0.5
     x0, y0 = np.floor(fx).astype(np.int64), np.floor(fy).astype(np.int64)
     wx, wy = fx - x0, fy - y0
-    acc = np.zeros(height * width, np.float64)
     for dx, dy, weight in ((0, 0, (1 - wx) * (1 - wy)), (1, 0, wx * (1 - wy)),
                            (0, 1, (1 - wx) * wy), (1, 1, wx * wy)):  # fmt: skip
         cx, cy = x0 + dx, y0 + dy
         ok = (cx >= 0) & (cx < width) & (cy >= 0) & (cy < height)
         acc += np.bincount(cy[ok] * width + cx[ok], weight[ok] * SAMPLE_SPACING, height * width)
-    np.minimum(acc.reshape(height, width), 1.0, out=out, casting="unsafe")
