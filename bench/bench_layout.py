@@ -18,7 +18,8 @@ add up to --seconds, as single calls vary by 15 % here.
 Run from the repo root:
 .venv/bin/python bench/bench_layout.py [--settings 256x4,512x16] [--repeats 5] [--seconds 3]
 [--engines CYCLES,...] [--look NAME] [--model PMX] [--memory]. ``--model`` poses and
-frames that model instead of the mannequin (the edges pass costs most on a real model). Figures measured here are in bench/README.md.
+frames that model instead of the mannequin (the edges pass costs most on a real model).
+Figures measured here are in bench/README.md.
 """
 
 import argparse

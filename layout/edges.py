@@ -1,13 +1,15 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The ``edges`` pass: the visible mesh edges a line artist (or Freestyle) would ink.
 
-A final-quality target draws Freestyle lines on silhouettes, open borders and creases, and
-on an MMD model most of its inner lines (hair strands, sleeves, the face) are open borders
-and UV-seam borders of the mesh, edges that neither depth nor normal shows. This pass finds
+A final-quality target draws Freestyle lines on silhouettes, open borders and creases; on an
+MMD model most of its inner lines (hair strands, sleeves, the face) lie on open borders of
+the mesh, which neither depth nor normal shows (on the shared real model 96 % of the
+target's inner line pixels lie within a pixel of this pass's edges). This pass finds
 the same edges in the evaluated (posed) meshes, projects them through the render camera,
 keeps the parts the depth pass says are in front, and draws them one pixel wide,
 antialiased, into an H x W map in [0, 1]: what the stylizer needs to put a line there,
-at a few milliseconds per frame instead of Freestyle's seconds.
+in tens of milliseconds per frame (a 15k-vertex model at 512²) instead of Freestyle's
+seconds.
 
 Edge types, as Freestyle's lineset selects them (``shaders.freestyle_lines``):
 - border: an edge of exactly one face;
@@ -33,7 +35,7 @@ CHUNK_SAMPLES = 1_000_000  # samples drawn at a time (memory: ~100 bytes each)
 DEPTH_TOLERANCE = 0.004  # relative: an edge counts as seen within 0.4 % of the depth pass
 
 
-def render_meshes(scene: bpy.types.Scene, view_layer: bpy.types.ViewLayer) -> list:
+def render_meshes(view_layer: bpy.types.ViewLayer) -> list[bpy.types.Object]:
     """The mesh objects the render draws: in ``view_layer``, visible, not hidden for render."""
     return [
         obj
@@ -57,11 +59,11 @@ def scene_edges(
     orthographic = camera.data.type == "ORTHO"
     crease = math.pi - view_layer.freestyle_settings.crease_angle  # between normals
     segments = []
-    for obj in render_meshes(scene, view_layer):
+    for obj in render_meshes(view_layer):
         evaluated = obj.evaluated_get(depsgraph)
         world = np.array(evaluated.matrix_world, np.float64)
         # the evaluated object's own mesh (posed, modifiers applied), read in place: a
-        # to_mesh() copy of a real model cost more than the rest of the pass
+        # to_mesh() copy cost a third of the pass on a real model
         points = _edge_points(evaluated.data, world, eye, forward, orthographic, math.cos(crease))
         if len(points):
             segments.append(points)

@@ -13,6 +13,9 @@ so a diffuse (or Principled) material gives its design color and texture without
 light, and a toon look's emission materials give their painted color. It tells black cloth
 from shaded white cloth, which ``color`` under a dim light cannot.
 
+``edges`` is drawn from the posed meshes, not rendered: the visible silhouette, border and
+crease edges, where a final-quality target's Freestyle lines lie (``layout.edges``).
+
 Where a look's toon materials mark hair (shader AOV ``toon.HAIR_AOV``), the render also
 writes that AOV into ``hair``, so the look's halo can follow the hair alone; a view layer
 without the AOV gets it for the render only.

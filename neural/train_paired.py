@@ -122,8 +122,8 @@ def paired_crops(
     pixels as they do across resolutions: up and down) of input and target, resized to
     ``size``, with a random horizontal flip (normal x flips sign with the picture); with
     the albedo group, ALBEDO_DROPOUT of the samples lose it, and EDGES_DROPOUT the edges
-    group. Also (B,) the frame height
-    each crop's scale stands for: the frame's height times its resize factor."""
+    group. Also (B,) the frame height each crop's scale stands for: the frame's height
+    times its resize factor."""
     n, _, h, w = x.shape
     short = min(h, w)
     xs, ys, heights = [], [], []
