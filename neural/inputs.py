@@ -75,6 +75,17 @@ EDGES_NORMALIZATION = {"edges": "0..1 as rendered; mask 1 when present, else edg
 DEPTH_CLIP = 4.0
 
 
+def channel_count(albedo: bool = False, edges: bool = False) -> int:
+    """The channel count of the layout with the albedo group and/or the edges group (the
+    edges group comes with the albedo group's)."""
+    return IN_CHANNELS_EDGES if edges else IN_CHANNELS_ALBEDO if albedo else IN_CHANNELS
+
+
+def input_groups(in_channels: int) -> tuple[bool, bool]:
+    """(albedo, edges): which optional groups the layout of ``in_channels`` holds."""
+    return in_channels >= IN_CHANNELS_ALBEDO, in_channels == IN_CHANNELS_EDGES
+
+
 def linear_to_srgb(linear: np.ndarray) -> np.ndarray:
     """The sRGB transfer function on [0, 1] (values outside are clipped). numpy only: the
     layout previews use it in a Blender without torch."""
@@ -159,8 +170,7 @@ def build_inputs(
     x0, y0, x1, y1 = region or (0, 0, bundle.width, bundle.height)
     h, w = y1 - y0, x1 - x0
     albedo = albedo or edges
-    channels = IN_CHANNELS_EDGES if edges else IN_CHANNELS_ALBEDO if albedo else IN_CHANNELS
-    out = np.zeros((channels, h, w), np.float32)
+    out = np.zeros((channel_count(albedo, edges), h, w), np.float32)
     crop = (slice(y0, y1), slice(x0, x1))
     if edges and bundle.edges is not None:
         out[EDGES] = bundle.edges[crop]

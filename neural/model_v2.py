@@ -115,8 +115,7 @@ class GeneratorV2(nn.Module):
         if cfg.line_reach > MAX_REACH:
             raise ValueError(f"line_reach is at most {MAX_REACH}, got {cfg.line_reach}")
         c = cfg.channels
-        self.edges = cfg.in_channels == inputs.IN_CHANNELS_EDGES
-        self.albedo = self.edges or cfg.in_channels == inputs.IN_CHANNELS_ALBEDO
+        self.albedo, self.edges = inputs.input_groups(cfg.in_channels)
         guide_channels = GUIDE_CHANNELS + 3 * self.albedo
         self.basis_size = BASIS_FIXED + cfg.bands + 3 * cfg.color_bands + 3 * self.albedo
         # silhouette ring and depth-step ring per reach; the edges and their dilation

@@ -58,12 +58,13 @@ class StylePackError(ValueError):
 
 def input_description(in_channels: int = inputs.IN_CHANNELS) -> dict:
     """The input contract a pack of ``in_channels`` was trained for (checked on load)."""
+    albedo, edges = inputs.input_groups(in_channels)
     return {
         "channels": list(inputs.LAYOUTS[in_channels]),
         "count": in_channels,
         "normalization": inputs.NORMALIZATION
-        | (inputs.ALBEDO_NORMALIZATION if in_channels > inputs.IN_CHANNELS else {})
-        | (inputs.EDGES_NORMALIZATION if in_channels == inputs.IN_CHANNELS_EDGES else {}),
+        | (inputs.ALBEDO_NORMALIZATION if albedo else {})
+        | (inputs.EDGES_NORMALIZATION if edges else {}),
     }
 
 

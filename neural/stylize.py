@@ -72,9 +72,7 @@ class Stylizer:
         self.model, self.meta = load_pack(pack, self.device)
         # packs made for the albedo pass take it as 4 more input channels, packs made for
         # the edges pass those and 2 more
-        channels = self.model.config.in_channels
-        self.edges = channels == inputs.IN_CHANNELS_EDGES
-        self.albedo = self.edges or channels == inputs.IN_CHANNELS_ALBEDO
+        self.albedo, self.edges = inputs.input_groups(self.model.config.in_channels)
         self.half = self.device.type == "cuda"
         self.pixel_budget = CUDA_PIXEL_BUDGET if self.half else PIXEL_BUDGET
         self.batch_pixels = self.pixel_budget if self.half else CPU_BATCH_PIXELS

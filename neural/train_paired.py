@@ -138,13 +138,10 @@ def paired_crops(
         if torch.rand((), generator=rng).item() < 0.5:
             cx, cy = cx.flip(-1), cy.flip(-1)
             cx[:, inputs.GEOMETRY.start + 1] *= -1  # normal x
-        channels = cx.shape[1]
-        if channels > inputs.IN_CHANNELS and torch.rand((), generator=rng).item() < ALBEDO_DROPOUT:
+        albedo, edges = inputs.input_groups(cx.shape[1])
+        if albedo and torch.rand((), generator=rng).item() < ALBEDO_DROPOUT:
             cx[:, inputs.IN_CHANNELS : inputs.IN_CHANNELS_ALBEDO] = 0
-        if (
-            channels == inputs.IN_CHANNELS_EDGES
-            and torch.rand((), generator=rng).item() < EDGES_DROPOUT
-        ):
+        if edges and torch.rand((), generator=rng).item() < EDGES_DROPOUT:
             cx[:, inputs.EDGES :] = 0
         xs.append(cx)
         ys.append(cy)
@@ -176,7 +173,7 @@ def build(opts: PairedOptions) -> torch.nn.Module:
             raise ValueError(
                 f"--init {opts.init}: architecture {meta['arch_version']}, not {opts.arch}"
             )
-        wanted = _channels(opts)
+        wanted = inputs.channel_count(opts.albedo, opts.edges)
         if model.config.in_channels != wanted:
             raise ValueError(
                 f"--init {opts.init}: the pack takes {model.config.in_channels} input "
@@ -186,7 +183,7 @@ def build(opts: PairedOptions) -> torch.nn.Module:
             )
         return model
     if opts.arch == 2:
-        channels = _channels(opts)
+        channels = inputs.channel_count(opts.albedo, opts.edges)
         config = GeneratorV2Config(channels, color_bands=opts.color_bands,
                                    line_reach=opts.line_reach, line_scale=opts.line_scale,
                                    depth_gain=opts.depth_gain)  # fmt: skip
@@ -196,13 +193,6 @@ def build(opts: PairedOptions) -> torch.nn.Module:
             raise ValueError("--albedo, --edges and --line-scale need --arch 2")
         return build_generator(GeneratorConfig(), seed=opts.seed)
     raise ValueError(f"--arch {opts.arch}: 1 or 2")
-
-
-def _channels(opts: PairedOptions) -> int:
-    """The input channel count the options ask for (the edges group comes with albedo's)."""
-    if opts.edges:
-        return inputs.IN_CHANNELS_EDGES
-    return inputs.IN_CHANNELS_ALBEDO if opts.albedo else inputs.IN_CHANNELS
 
 
 def train_paired(opts: PairedOptions, command: str = "") -> int:

@@ -23,6 +23,24 @@ def _pairs(tmp_path, count=4, size=32):
     return layouts, targets
 
 
+def _rewrite(layouts, change) -> list:
+    """Apply ``change(bundle)`` to every bundle in ``layouts`` and save it; their paths."""
+    bundles = sorted(layouts.glob("*_bundle.npz"))
+    for path in bundles:
+        bundle = FrameBundle.load(path)
+        change(bundle)
+        bundle.save(path)
+    return bundles
+
+
+def _with_albedo(bundle) -> None:
+    bundle.albedo = bundle.color * 1.5
+
+
+def _with_edges(bundle) -> None:  # the silhouette's columns, a stand-in mesh edge
+    bundle.edges = (np.abs(np.diff(bundle.alpha, axis=1, prepend=0)) > 0.5).astype(np.float32)
+
+
 @pytest.mark.parametrize("arch", ["2", "1"])
 def test_few_steps_write_a_pack_naming_its_target_and_command(tmp_path, arch):
     layouts, targets = _pairs(tmp_path)
@@ -76,11 +94,7 @@ def test_albedo_pack_trains_on_the_pass_and_paints_with_or_without_it(tmp_path, 
               "--batch", "2", "--threads", "1", "--steps", "2", "--albedo"]  # fmt: skip
     assert main([*common, "--out", str(out)]) == 2  # the layouts lack the pass
     assert "no albedo pass" in capsys.readouterr().err and not out.exists()
-    bundles = sorted(layouts.glob("*_bundle.npz"))
-    for path in bundles:
-        bundle = FrameBundle.load(path)
-        bundle.albedo = bundle.color * 1.5
-        bundle.save(path)
+    bundles = _rewrite(layouts, _with_albedo)
     assert main([*common, "--out", str(out)]) == 0
     model, meta = load_pack(out)
     assert model.config.in_channels == inputs.IN_CHANNELS_ALBEDO
@@ -131,17 +145,10 @@ def test_edges_pack_trains_on_the_pass_and_paints_with_or_without_it(tmp_path, c
     out = tmp_path / "edges.safetensors"
     common = ["--pair", str(layouts), str(targets), "--look", "pastel", "--size", "32",
               "--batch", "2", "--threads", "1", "--steps", "2", "--albedo", "--edges"]  # fmt: skip
-    bundles = sorted(layouts.glob("*_bundle.npz"))
-    for path in bundles:
-        bundle = FrameBundle.load(path)
-        bundle.albedo = bundle.color * 1.5
-        bundle.save(path)
+    bundles = _rewrite(layouts, _with_albedo)
     assert main([*common, "--out", str(out)]) == 2  # the layouts lack the edges pass
     assert "no edges pass" in capsys.readouterr().err and not out.exists()
-    for path in bundles:
-        bundle = FrameBundle.load(path)
-        bundle.edges = (np.abs(np.diff(bundle.alpha, axis=1, prepend=0)) > 0.5).astype(np.float32)
-        bundle.save(path)
+    _rewrite(layouts, _with_edges)
     assert main([*common, "--out", str(out)]) == 0
     model, meta = load_pack(out)
     assert model.config.in_channels == inputs.IN_CHANNELS_EDGES
