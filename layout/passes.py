@@ -11,7 +11,10 @@ The film is made transparent for the render, so ``color`` is premultiplied by ``
 ``albedo`` is the unlit surface color: Blender's diffuse color pass plus its emission pass,
 so a diffuse (or Principled) material gives its design color and texture without the
 light, and a toon look's emission materials give their painted color. It tells black cloth
-from shaded white cloth, which ``color`` under a dim light cannot.
+from shaded white cloth, which ``color`` under a dim light cannot. The MMD materials our
+importer builds also write what their toon ramp (MMD's shading) took from the diffuse color
+(shader AOV ``mmd_material.UNTONED_AOV``), which is added back: a hair in a shared toon
+keeps its color where the ramp turned it dark.
 
 ``edges`` is drawn from the posed meshes, not rendered: the visible silhouette, border and
 crease edges, where a final-quality target's Freestyle lines lie (``layout.edges``).
@@ -37,6 +40,7 @@ import cv2
 import numpy as np
 
 from ..bundle import FrameBundle
+from ..shaders.mmd_material import UNTONED_AOV
 from ..shaders.toon import HAIR_AOV
 from .camera import camera_metadata, output_size, scene_camera
 from .edges import scene_edges
@@ -167,6 +171,7 @@ def render_bundle(
         wanted = ["Depth", "Combined"] + ["Normal"] * ("normal" in passes)
         wanted += ["Vector"] * ("motion" in passes) + [HAIR_AOV] * hair
         wanted += ["Diffuse Color", "Emission"] * ("albedo" in passes)
+        wanted += [UNTONED_AOV] * _untoned(scene, passes)
         in_context = bpy.context.scene == scene
         depsgraph = bpy.context.evaluated_depsgraph_get() if in_context else view_layer.depsgraph
         bundle = FrameBundle(width=width, height=height, frame=scene.frame_current,
@@ -191,9 +196,9 @@ def render_bundle(
                 bundle.motion_prev, bundle.motion_next = _motion(pixels)
             elif name == HAIR_AOV:
                 bundle.hair = np.clip(pixels[..., 0], 0.0, 1.0)  # clip copies out
-            elif name in ("Diffuse Color", "Emission"):
+            elif name in ("Diffuse Color", "Emission", UNTONED_AOV):
                 # unlit surface color: a diffuse material's color plus a toon (emission)
-                # material's whole output
+                # material's whole output, plus what an MMD toon ramp took
                 if bundle.albedo is None:
                     bundle.albedo = np.ascontiguousarray(pixels[..., :3])
                 else:
@@ -230,17 +235,26 @@ def render_exr(
     hair: bool = False,
 ) -> None:
     """Render the current frame once into a multilayer EXR at ``path`` holding Combined,
-    Depth, the Blender passes that ``passes`` need and, with ``hair``, the hair AOV; every
-    setting touched is restored (an AOV added for the render is removed)."""
-    added = None
-    if hair and HAIR_AOV not in view_layer.aovs:
-        added = view_layer.aovs.add()
-        added.name, added.type = HAIR_AOV, "VALUE"
+    Depth, the Blender passes that ``passes`` need and, with ``hair``, the hair AOV (with
+    the albedo, the toon ramps' AOV too); every setting touched is restored (an AOV added
+    for the render is removed)."""
+    aovs = [(HAIR_AOV, "VALUE")] * hair + [(UNTONED_AOV, "COLOR")] * _untoned(scene, passes)
+    added = []
     try:
+        for name, kind in aovs:
+            if name not in view_layer.aovs:
+                added.append(view_layer.aovs.add())
+                added[-1].name, added[-1].type = name, kind
         _render_exr(scene, view_layer, path, passes, compress)
     finally:
-        if added is not None:
-            view_layer.aovs.remove(added)
+        for aov in added:
+            view_layer.aovs.remove(aov)
+
+
+def _untoned(scene: bpy.types.Scene, passes: tuple[str, ...]) -> bool:
+    """Whether the render also writes the toon ramps' AOV: with the albedo, where the engine
+    runs shader AOVs (a scene without our MMD materials gets a pass of zeros)."""
+    return "albedo" in passes and scene.render.engine in AOV_ENGINES
 
 
 def _render_exr(

@@ -7,7 +7,11 @@ additional UV and multiplies), then x toon ramp sampled at the camera-space norm
 MMD's default light color, which MMD multiplies into the diffuse term. The color feeds a
 Diffuse BSDF lit by the scene, plus a Glossy BSDF in the specular color with a roughness
 matching MMD's specular power. alpha = material alpha x texture alpha, and 0 on the back of
-single-sided faces (Cycles ignores the material's backface culling). Materials with neither
+single-sided faces (Cycles ignores the material's backface culling). The toon ramp is MMD's
+shading, not the surface's color, yet it darkens the Diffuse BSDF's color and so Blender's
+diffuse color pass; the group writes what it took away, color before the toon x (1 - toon) x
+alpha, into the shader AOV ``UNTONED_AOV``, and the layout's albedo adds it back (a look
+paints its fills from the color before the toon). Materials with neither
 of MMD's casting flags (ground shadow 0x02, self-shadow map 0x04) are transparent to shadow
 rays; the receiving flag (0x08) has no per-material equivalent in Blender and is recorded
 only.
@@ -22,12 +26,13 @@ import bpy
 
 from .traits import BASE_NODE, SPHERE_NODE, TOON_NODE
 
-VERSION = 1
+VERSION = 2  # v2: the UNTONED_AOV output
 MATERIAL_GROUP = f"MMD2Anime MMD Material v{VERSION}"
 COORDINATES_GROUP = f"MMD2Anime MMD Coordinates v{VERSION}"
 MMD_LIGHT = 0.6  # MMD's default light color (154/255), multiplied into the diffuse term
 SPECULAR_WEIGHT = 0.1  # MMD lights only its highlight; a Glossy BSDF also mirrors the world
 SUB_TEXTURE_UV = "UV1"  # the importer's name for the first additional UV
+UNTONED_AOV = "mmd2anime_untoned"  # color AOV: the part of the color the toon ramp took
 WHITE, BLACK = (1.0, 1.0, 1.0, 1.0), (0.0, 0.0, 0.0, 1.0)
 DOUBLE_SIDED = 0x01
 CASTS_SHADOW = 0x02 | 0x04  # MMD's ground shadow and self-shadow map flags
@@ -159,6 +164,19 @@ def ensure_material_group() -> bpy.types.NodeTree:
     links.new(alpha.outputs[0], visible.inputs[0])
     links.new(shown.outputs[0], visible.inputs[1])
     links.new(visible.outputs[0], out.inputs["Alpha"])
+    # What the toon took from the diffuse color pass: sphered x (1 - toon) x alpha.
+    untoned = _mix(nodes, "MULTIPLY")
+    inverted = nodes.new("ShaderNodeInvert")
+    links.new(gin.outputs["Toon"], inverted.inputs["Color"])
+    links.new(sphered.outputs["Vector"], untoned.inputs[6])
+    links.new(inverted.outputs["Color"], untoned.inputs[7])
+    covered = _mix(nodes, "MIX")  # black x (1 - alpha) + untoned x alpha
+    links.new(visible.outputs[0], covered.inputs[0])
+    covered.inputs[6].default_value = BLACK
+    links.new(untoned.outputs[2], covered.inputs[7])
+    aov = nodes.new("ShaderNodeOutputAOV")
+    aov.aov_name = UNTONED_AOV
+    links.new(covered.outputs[2], aov.inputs["Color"])
     # Materials without MMD's shadow flags let shadow rays through.
     light_path = nodes.new("ShaderNodeLightPath")
     no_cast = _math(nodes, "SUBTRACT", a=1.0)

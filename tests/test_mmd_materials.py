@@ -6,6 +6,7 @@ import pytest
 
 from mmd2anime.mmd import model as mm
 from mmd2anime.mmd.mannequin import build_mannequin
+from mmd2anime.shaders.mmd_material import UNTONED_AOV
 
 CONTRACT_KEYS = {
     "diffuse",
@@ -315,6 +316,35 @@ def test_sphere_modes_toons_and_alpha_render(scene, bpy_module, tmp_path):
     assert mesh_obj.data.materials[5]["mmd2anime_mmd"]["toon_texture"] == "own_toon.bmp"
 
 
+def _albedo(bpy, scene) -> np.ndarray:
+    """The layout's albedo pass of the scene as ``_import_and_render`` left it."""
+    from mmd2anime.layout.passes import render_bundle
+
+    bundle = render_bundle(scene, passes=("color", "alpha", "albedo"), keypoints=False)
+    assert UNTONED_AOV not in scene.view_layers[0].aovs  # added for the render only
+    return np.dstack([bundle.albedo, bundle.alpha])
+
+
+def test_albedo_keeps_the_color_a_toon_ramp_darkens(scene, bpy_module, tmp_path):
+    """A toon's shadow is MMD's shading: the albedo pass shows the material's own color
+    there, as a look's fills do, where Blender's diffuse color pass holds it darkened."""
+    white, teal = (1.0, 1.0, 1.0), (0.0, 0.56, 0.56)
+    materials = [
+        _mat("shared toon", white, (0.4, 0.4, 0.4), toon_shared=True, toon_texture=7),
+        _mat("teal hair", teal, (0.0, 0.35, 0.35), toon_shared=True, toon_texture=2),
+        _mat("no toon", (0.5, 0.2, 0.1)),
+    ]
+    parts = [_sphere((3.0 * i, 0.0, 0.0)) for i in range(len(materials))]
+    pixels, _, _ = _import_and_render(bpy_module, _model(parts, materials, []), tmp_path, 3)
+    assert _at(pixels, 0, 6)[:3].max() < 0.5  # the render's toon shadow
+    albedo = _albedo(bpy_module, scene)
+    for dy in (-6, 0, 6):  # lit, middle, shadow: the own color saturate(ambient + 0.6 x d)
+        np.testing.assert_allclose(_at(albedo, 0, dy)[:3], 1.0, atol=0.03)
+        np.testing.assert_allclose(_at(albedo, 1, dy)[:3], (0.0, 0.686, 0.686), atol=0.03)
+        np.testing.assert_allclose(_at(albedo, 2, dy)[:3], (0.3, 0.12, 0.06), atol=0.02)
+    assert albedo[..., :3][albedo[..., 3] == 0].max() == 0
+
+
 def test_missing_texture_warns_and_shows_the_diffuse(scene, bpy_module, tmp_path):
     materials = [
         _mat("髪", (0.2, 0.6, 0.3), texture=0),
@@ -388,6 +418,8 @@ def test_eevee_renders_add_sphere_and_toon(scene, bpy_module, tmp_path, requires
     assert added[0] > 0.8 and 0.35 < added[1] < 0.7 and added[2] < 0.15
     lit, shadow = _at(pixels, 1, -6)[:3], _at(pixels, 1, 6)[:3]
     assert lit.min() > 0.8 and shadow.max() < 0.5 * lit.min()
+    # EEVEE writes the toon ramps' AOV too: the albedo's shadow is the own color
+    np.testing.assert_allclose(_at(_albedo(bpy_module, scene), 1, 6)[:3], 1.0, atol=0.03)
 
 
 def test_toon_sources_of_pmx_and_pmd(tmp_path):
