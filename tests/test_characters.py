@@ -108,6 +108,15 @@ def test_random_characters_are_deterministic_and_in_range():
     first = characters.build(random_params(3))
     again = characters.build(random_params(3))
     np.testing.assert_array_equal(first.positions, again.positions)
+    # the cast covers real models' shading and colors: shared toons, saturated hair
+    toons = {p.toon for p in drawn}
+    assert -1 in toons and len(toons - {-1}) >= 4
+    saturation = [max(p.colors["hair"]) - min(p.colors["hair"]) for p in drawn]
+    assert max(saturation) > 0.8 and min(saturation) < 0.2
+    shaded = next(p for p in drawn if p.toon >= 0)
+    model = characters.build(shaded)
+    assert all(m.toon_shared and m.toon_texture == shaded.toon for m in model.materials)
+    assert not any(m.toon_shared for m in characters.build(PRESETS["child"]).materials)
 
 
 def test_bad_parameters_and_names_say_what_is_wrong():
@@ -117,6 +126,8 @@ def test_bad_parameters_and_names_say_what_is_wrong():
         characters.build(CharacterParams(hair="mohawk"))
     with pytest.raises(ValueError, match="head-to-body ratio 9"):
         characters.build(CharacterParams(body=Body(heads=9.0)))
+    with pytest.raises(ValueError, match="toon 12 is not"):
+        characters.build(CharacterParams(toon=12))
     with pytest.raises(ValueError, match="color of top"):
         characters.build(PRESETS["child"].with_colors(top=(2.0, 0.0, 0.0)))
 

@@ -105,7 +105,8 @@ def _assemble(params: CharacterParams, parts: Parts, bones, eye_y: float) -> Mod
         materials.append(Material(
             name, name_e, (*rgb, 1.0), ambient=tuple(0.5 * c for c in rgb),
             flags=(0x10 if edge else 0) | (0x01 if key in DOUBLE_SIDED else 0), edge_color=(*(0.25 * c for c in rgb), 1.0),
-            edge_size=edge or 1.0, index_count=count,
+            edge_size=edge or 1.0, index_count=count, toon_shared=params.toon >= 0,
+            toon_texture=params.toon,
         ))  # fmt: skip
     model = Model(
         name=params.name,

@@ -44,6 +44,9 @@ class CharacterParams:
     hair: str = "short"
     outfit: str = "sailor"
     colors: dict = field(default_factory=lambda: dict(DEFAULT_COLORS))
+    # MMD's shared toon ramp on every material: 0..9 for toon01..toon10.bmp, -1 none (most
+    # real models shade through one: the cast should too, for packs to learn it)
+    toon: int = -1
 
     def to_dict(self) -> dict:
         """JSON-able (for manifests)."""
@@ -66,6 +69,8 @@ def check(params: CharacterParams) -> CharacterParams:
         raise ValueError(f"height {body.height} is outside 10..25 MMD units")
     if not 0.0 <= body.build <= 1.0 or not -1.0 <= body.silhouette <= 1.0:
         raise ValueError("build must be in 0..1 and silhouette in -1..1")
+    if not -1 <= params.toon <= 9:
+        raise ValueError(f"toon {params.toon} is not a shared toon index 0..9 or -1 (none)")
     if params.hair not in HAIR_STYLES:
         raise ValueError(f"hair {params.hair!r} is not one of {', '.join(HAIR_STYLES)}")
     if params.outfit not in OUTFITS:

@@ -19,6 +19,10 @@ HAIR_COLORS = (_c(0.12, 0.1, 0.14), _c(0.35, 0.22, 0.14), _c(0.85, 0.7, 0.4),
                _c(0.2, 0.6, 0.55), _c(0.85, 0.85, 0.9), _c(0.5, 0.35, 0.65))  # fmt: skip
 
 
+SATURATED_SHARE = 0.35  # of random characters' hair and accent colors, each
+TOON_SHARE = 0.6  # of random characters drawing a shared toon (one in eleven of them: none)
+
+
 def _cast() -> dict[str, CharacterParams]:
     def person(name, body, style, outfit, **colors):
         return CharacterParams(name, body, style, outfit).with_colors(**colors)
@@ -92,5 +96,12 @@ def random_params(seed: int | str) -> CharacterParams:
         "legwear": _vivid(rng, (0.1, 1.0)),
         "shoes": _vivid(rng, (0.05, 0.6)),
     }
-    return CharacterParams(f"random {seed}", body, rng.choice(HAIR_STYLES),
-                           rng.choice(OUTFITS), colors)  # fmt: skip
+    hair, outfit = rng.choice(HAIR_STYLES), rng.choice(OUTFITS)
+    # Drawn last, so the draws above give the characters of earlier versions: real models
+    # often wear fully saturated colors (a cyan hair, a red tie) and shade through a toon.
+    for part in ("hair", "accent"):
+        if rng.random() < SATURATED_SHARE:
+            hsv = (rng.random(), rng.uniform(0.85, 1.0), rng.uniform(0.55, 1.0))
+            colors[part] = _c(*colorsys.hsv_to_rgb(*hsv))
+    toon = rng.choice(range(-1, 10)) if rng.random() < TOON_SHARE else -1
+    return CharacterParams(f"random {seed}", body, hair, outfit, colors, toon)
