@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import bpy
@@ -40,7 +41,7 @@ import cv2
 import numpy as np
 
 from ..bundle import FrameBundle
-from ..shaders.mmd_material import UNTONED_AOV
+from ..shaders.mmd_material import MATERIAL_GROUP, UNTONED_AOV
 from ..shaders.toon import HAIR_AOV
 from .camera import camera_metadata, output_size, scene_camera
 from .edges import scene_edges
@@ -94,8 +95,29 @@ def check_passes(scene: bpy.types.Scene, passes: tuple[str, ...]) -> None:
 def marks_hair(scene: bpy.types.Scene, view_layer: bpy.types.ViewLayer) -> bool:
     """Whether the render can give a hair mask: the engine runs node shaders and a material
     of an object in ``view_layer`` writes the hair AOV (a look's hair materials do)."""
-    if scene.render.engine not in AOV_ENGINES:
-        return False
+    return scene.render.engine in AOV_ENGINES and _any_node(
+        view_layer,
+        lambda node: node.bl_idname == "ShaderNodeOutputAOV" and node.aov_name == HAIR_AOV,
+    )
+
+
+def shades_through_toons(scene: bpy.types.Scene, view_layer: bpy.types.ViewLayer) -> bool:
+    """Whether the albedo needs the toon ramps' AOV: the engine runs node shaders and one of
+    our MMD materials in ``view_layer`` has a toon ramp (without one the AOV is all zeros,
+    and an AOV pass costs the render its film writes)."""
+    return scene.render.engine in AOV_ENGINES and _any_node(
+        view_layer,
+        lambda node: (
+            node.bl_idname == "ShaderNodeGroup"
+            and node.node_tree is not None
+            and node.node_tree.name == MATERIAL_GROUP
+            and node.inputs["Toon"].is_linked
+        ),
+    )
+
+
+def _any_node(view_layer: bpy.types.ViewLayer, test: Callable[[bpy.types.Node], bool]) -> bool:
+    """Whether a node of a material of an object in ``view_layer`` passes ``test``."""
     seen = set()
     for obj in view_layer.objects:
         for slot in getattr(obj, "material_slots", ()):
@@ -103,10 +125,7 @@ def marks_hair(scene: bpy.types.Scene, view_layer: bpy.types.ViewLayer) -> bool:
             if material is None or material.node_tree is None or material.name in seen:
                 continue
             seen.add(material.name)
-            if any(
-                node.bl_idname == "ShaderNodeOutputAOV" and node.aov_name == HAIR_AOV
-                for node in material.node_tree.nodes
-            ):
+            if any(test(node) for node in material.node_tree.nodes):
                 return True
     return False
 
@@ -160,18 +179,20 @@ def render_bundle(
         hair = marks_hair(scene, view_layer)
     elif hair and scene.render.engine not in AOV_ENGINES:
         raise LayoutError(f"render engine {scene.render.engine} has no hair pass (no AOVs)")
+    untoned = "albedo" in passes and shades_through_toons(scene, view_layer)
     if keep_exr is None:
         handle, path = tempfile.mkstemp(suffix=".exr", dir=str(tmp_dir or fast_temp_dir()))
         os.close(handle)
     else:
         path = str(keep_exr)
     try:
-        render_exr(scene, view_layer, path, passes, compress=keep_exr is not None, hair=hair)
+        render_exr(scene, view_layer, path, passes, compress=keep_exr is not None, hair=hair,
+                   untoned=untoned)  # fmt: skip
         # Depth first: its background mask zeroes the normals as they are converted.
         wanted = ["Depth", "Combined"] + ["Normal"] * ("normal" in passes)
         wanted += ["Vector"] * ("motion" in passes) + [HAIR_AOV] * hair
         wanted += ["Diffuse Color", "Emission"] * ("albedo" in passes)
-        wanted += [UNTONED_AOV] * _untoned(scene, passes)
+        wanted += [UNTONED_AOV] * untoned
         in_context = bpy.context.scene == scene
         depsgraph = bpy.context.evaluated_depsgraph_get() if in_context else view_layer.depsgraph
         bundle = FrameBundle(width=width, height=height, frame=scene.frame_current,
@@ -233,12 +254,13 @@ def render_exr(
     *,
     compress: bool = False,
     hair: bool = False,
+    untoned: bool = False,
 ) -> None:
     """Render the current frame once into a multilayer EXR at ``path`` holding Combined,
-    Depth, the Blender passes that ``passes`` need and, with ``hair``, the hair AOV (with
-    the albedo, the toon ramps' AOV too); every setting touched is restored (an AOV added
-    for the render is removed)."""
-    aovs = [(HAIR_AOV, "VALUE")] * hair + [(UNTONED_AOV, "COLOR")] * _untoned(scene, passes)
+    Depth, the Blender passes that ``passes`` need, with ``hair`` the hair AOV and with
+    ``untoned`` the toon ramps' AOV; every setting touched is restored (an AOV added for
+    the render is removed)."""
+    aovs = [(HAIR_AOV, "VALUE")] * hair + [(UNTONED_AOV, "COLOR")] * untoned
     added = []
     try:
         for name, kind in aovs:
@@ -249,12 +271,6 @@ def render_exr(
     finally:
         for aov in added:
             view_layer.aovs.remove(aov)
-
-
-def _untoned(scene: bpy.types.Scene, passes: tuple[str, ...]) -> bool:
-    """Whether the render also writes the toon ramps' AOV: with the albedo, where the engine
-    runs shader AOVs (a scene without our MMD materials gets a pass of zeros)."""
-    return "albedo" in passes and scene.render.engine in AOV_ENGINES
 
 
 def _render_exr(

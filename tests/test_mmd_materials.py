@@ -4,6 +4,7 @@
 import numpy as np
 import pytest
 
+from mmd2anime.layout.passes import shades_through_toons
 from mmd2anime.mmd import model as mm
 from mmd2anime.mmd.mannequin import build_mannequin
 from mmd2anime.shaders.mmd_material import UNTONED_AOV
@@ -343,6 +344,14 @@ def test_albedo_keeps_the_color_a_toon_ramp_darkens(scene, bpy_module, tmp_path)
         np.testing.assert_allclose(_at(albedo, 1, dy)[:3], (0.0, 0.686, 0.686), atol=0.03)
         np.testing.assert_allclose(_at(albedo, 2, dy)[:3], (0.3, 0.12, 0.06), atol=0.02)
     assert albedo[..., :3][albedo[..., 3] == 0].max() == 0
+    # the AOV is rendered only where a toon needs it (it costs the render a pass)
+    layer = scene.view_layers[0]
+    assert shades_through_toons(scene, layer)
+    for material in bpy_module.data.materials:
+        group = material.node_tree.nodes.get("MMD Material") if material.node_tree else None
+        if group is not None and group.inputs["Toon"].is_linked:
+            material.node_tree.links.remove(group.inputs["Toon"].links[0])
+    assert not shades_through_toons(scene, layer)
 
 
 def test_missing_texture_warns_and_shows_the_diffuse(scene, bpy_module, tmp_path):
