@@ -317,7 +317,7 @@ def test_sphere_modes_toons_and_alpha_render(scene, bpy_module, tmp_path):
     assert mesh_obj.data.materials[5]["mmd2anime_mmd"]["toon_texture"] == "own_toon.bmp"
 
 
-def _albedo(bpy, scene) -> np.ndarray:
+def _albedo(scene) -> np.ndarray:
     """The layout's albedo pass of the scene as ``_import_and_render`` left it."""
     from mmd2anime.layout.passes import render_bundle
 
@@ -338,7 +338,7 @@ def test_albedo_keeps_the_color_a_toon_ramp_darkens(scene, bpy_module, tmp_path)
     parts = [_sphere((3.0 * i, 0.0, 0.0)) for i in range(len(materials))]
     pixels, _, _ = _import_and_render(bpy_module, _model(parts, materials, []), tmp_path, 3)
     assert _at(pixels, 0, 6)[:3].max() < 0.5  # the render's toon shadow
-    albedo = _albedo(bpy_module, scene)
+    albedo = _albedo(scene)
     for dy in (-6, 0, 6):  # lit, middle, shadow: the own color saturate(ambient + 0.6 x d)
         np.testing.assert_allclose(_at(albedo, 0, dy)[:3], 1.0, atol=0.03)
         np.testing.assert_allclose(_at(albedo, 1, dy)[:3], (0.0, 0.686, 0.686), atol=0.03)
@@ -428,7 +428,7 @@ def test_eevee_renders_add_sphere_and_toon(scene, bpy_module, tmp_path, requires
     lit, shadow = _at(pixels, 1, -6)[:3], _at(pixels, 1, 6)[:3]
     assert lit.min() > 0.8 and shadow.max() < 0.5 * lit.min()
     # EEVEE writes the toon ramps' AOV too: the albedo's shadow is the own color
-    np.testing.assert_allclose(_at(_albedo(bpy_module, scene), 1, 6)[:3], 1.0, atol=0.03)
+    np.testing.assert_allclose(_at(_albedo(scene), 1, 6)[:3], 1.0, atol=0.03)
 
 
 def test_toon_sources_of_pmx_and_pmd(tmp_path):
