@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-# A guard against a hang, not a timing target: --quick takes about 2 minutes alone on a
-# 2-core CPU and passed 180 s when the machine was busy with something else.
+# A guard against a hang, not a timing target: --quick runs well under 3 minutes alone on a
+# 2-core CPU and went past 180 s when the machine was busy with something else.
 HANG_GUARD_S = 900
 
 
