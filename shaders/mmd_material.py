@@ -16,8 +16,9 @@ of MMD's casting flags (ground shadow 0x02, self-shadow map 0x04) are transparen
 rays; the receiving flag (0x08) has no per-material equivalent in Blender and is recorded
 only.
 
-The group is created once per .blend under a versioned name; change VERSION when its
-sockets or math change, so old files keep their own.
+Each group is created once per .blend under a versioned name; change its version when its
+sockets or math change, so old files keep their own (and an unchanged group is not copied
+into them under a new name).
 """
 
 from __future__ import annotations
@@ -26,9 +27,10 @@ import bpy
 
 from .traits import BASE_NODE, SPHERE_NODE, TOON_NODE
 
-VERSION = 2  # v2: the UNTONED_AOV output
-MATERIAL_GROUP = f"MMD2Anime MMD Material v{VERSION}"
-COORDINATES_GROUP = f"MMD2Anime MMD Coordinates v{VERSION}"
+MATERIAL_VERSION = 2  # v2: the UNTONED_AOV output
+COORDINATES_VERSION = 1
+MATERIAL_GROUP = f"MMD2Anime MMD Material v{MATERIAL_VERSION}"
+COORDINATES_GROUP = f"MMD2Anime MMD Coordinates v{COORDINATES_VERSION}"
 MMD_LIGHT = 0.6  # MMD's default light color (154/255), multiplied into the diffuse term
 SPECULAR_WEIGHT = 0.1  # MMD lights only its highlight; a Glossy BSDF also mirrors the world
 SUB_TEXTURE_UV = "UV1"  # the importer's name for the first additional UV
