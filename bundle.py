@@ -30,7 +30,9 @@ hair           H, W         0..1 where a look's toon materials mark hair (the sh
 ============== ============ ==========================================================
 
 Metadata: ``people`` (armature name per person), ``frame``, ``engine``, ``camera`` (a
-JSON-able dict: name, type, lens, sensor, clip, matrix_world, ...).
+JSON-able dict: name, type, lens, sensor, clip, matrix_world, ...), ``light``: the unit
+direction toward the key light that toon shading steps on, in the normals' camera space
+(x, y, z), or None (plain frames, and bundles written before it).
 """
 
 from __future__ import annotations
@@ -77,6 +79,7 @@ class FrameBundle:
     frame: int = 0
     engine: str = ""
     camera: dict = field(default_factory=dict)
+    light: list[float] | None = None
     version: int = BUNDLE_VERSION
 
     def validate(self) -> None:
@@ -91,6 +94,8 @@ class FrameBundle:
                 raise ValueError(
                     f"FrameBundle.{name}: expected float32 {shape}, got {array.dtype} {array.shape}"
                 )
+        if self.light is not None and (len(self.light) != 3 or not np.isfinite(self.light).all()):
+            raise ValueError(f"FrameBundle.light: expected 3 finite numbers, got {self.light}")
         people = len(self.people)
         if self.keypoints.shape != (people, 18, 2) or self.visibility.shape != (people, 18):
             raise ValueError(
@@ -112,6 +117,7 @@ class FrameBundle:
             "engine": self.engine,
             "people": list(self.people),
             "camera": self.camera,
+            "light": self.light,
         }
 
     def save(self, path: str | Path) -> Path:
@@ -154,7 +160,17 @@ class FrameBundle:
             engine=str(meta.get("engine", "")),
             people=list(meta.get("people", [])),
             camera=dict(meta.get("camera", {})),
+            light=_light(meta.get("light"), meta_path),
             **arrays,
         )
         bundle.validate()
         return bundle
+
+
+def _light(value, meta_path: Path) -> list[float] | None:
+    if value is None:
+        return None
+    try:
+        return [float(v) for v in value]
+    except (TypeError, ValueError):
+        raise ValueError(f"{meta_path}: light is not a direction ({value!r})") from None

@@ -47,9 +47,13 @@ def render(folder: Path, count: int, seed: int, size: int, extra: list[str]) -> 
     manifest = folder / "manifest.json"
     if manifest.exists():
         done = json.loads(manifest.read_text())
-        # a layout rendered before the edges pass would feed an edges pack zeros
+        # a layout rendered before the edges pass or the key light's direction would feed
+        # a pack made for them zeros
         passes = done["frames"][0]["passes"] if done.get("frames") else []
-        if done["count"] == count and done["resolution"] == [size, size] and "edges" in passes:
+        first = next(folder.glob("*_bundle.json"), None)
+        lit = first is None or "light" in json.loads(first.read_text())
+        same = done["count"] == count and done["resolution"] == [size, size]
+        if same and "edges" in passes and lit:
             return done
     cmd = [sys.executable, str(ROOT / "render.py"), "--dataset", str(count), "--seed",
            str(seed), "--resolution", f"{size}x{size}", "--out", str(folder), *extra]  # fmt: skip

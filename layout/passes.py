@@ -16,6 +16,9 @@ importer builds also write what their toon ramp (MMD's shading) took from the di
 (shader AOV ``mmd_material.UNTONED_AOV``), which is added back: a hair in a shared toon
 keeps its color where the ramp turned it dark.
 
+``light`` is the direction toward the key light a look's toon shading steps on (the
+strongest sun, as ``toon.key_light``), in the normals' camera space.
+
 ``edges`` is drawn from the posed meshes, not rendered: the visible silhouette, border and
 crease edges, where a final-quality target's Freestyle lines lie (``layout.edges``).
 
@@ -42,7 +45,7 @@ import numpy as np
 
 from ..bundle import FrameBundle
 from ..shaders.mmd_material import MATERIAL_GROUP, UNTONED_AOV
-from ..shaders.toon import HAIR_AOV
+from ..shaders.toon import HAIR_AOV, key_light_direction
 from .camera import camera_metadata, output_size, scene_camera
 from .edges import scene_edges
 from .errors import LayoutError
@@ -197,7 +200,8 @@ def render_bundle(
         depsgraph = bpy.context.evaluated_depsgraph_get() if in_context else view_layer.depsgraph
         bundle = FrameBundle(width=width, height=height, frame=scene.frame_current,
                              engine=scene.render.engine,
-                             camera=camera_metadata(scene, depsgraph))  # fmt: skip
+                             camera=camera_metadata(scene, depsgraph),
+                             light=camera_light(scene, camera))  # fmt: skip
         # One pass in memory at a time: each is converted, then its raw array dropped.
         found, depth, background = set(), None, None
         for name, pixels in iter_passes(path, view_layer.name, wanted):
@@ -318,6 +322,13 @@ def _render_result() -> bpy.types.Image:
         if image.type == "RENDER_RESULT":
             return image
     raise LayoutError("the render left no Render Result to save")
+
+
+def camera_light(scene: bpy.types.Scene, camera: bpy.types.Object) -> list[float]:
+    """The direction toward the key light that toon shading uses, in the normals' camera
+    space (x right, y up, z toward the camera): a look's cel bands step on N·L with it."""
+    to_camera = camera.matrix_world.to_3x3().normalized().transposed()
+    return [float(v) for v in (to_camera @ key_light_direction(scene)).normalized()]
 
 
 def _camera_normals(

@@ -17,6 +17,11 @@ Channel layout (``CHANNELS``), all H x W float32:
 - edges (2, only for packs that take them: ``build_inputs(..., edges=True)``, which also
   brings the albedo group): the mesh edges a line artist would ink (``bundle.edges``, 0..1)
   and their mask; appended after the albedo group.
+- light (2, only for packs that take it: ``build_inputs(..., light=True)``, which also brings
+  the albedo and edges groups): N·L, the camera-space normal against the direction toward
+  the key light (``bundle.light``), which a look's cel bands step on, and its mask;
+  appended after the edges group. The render's own shading cannot stand in for it: under a
+  dim or overhead light it is faint, and MMD's toon ramps shade by another rule.
 """
 
 from __future__ import annotations
@@ -56,11 +61,16 @@ EDGES_CHANNELS: tuple[str, ...] = ("edges", "mask_edges")
 IN_CHANNELS_EDGES = IN_CHANNELS_ALBEDO + len(EDGES_CHANNELS)
 EDGES = IN_CHANNELS_ALBEDO
 EDGES_MASK = EDGES + 1
+LIGHT_CHANNELS: tuple[str, ...] = ("lambert", "mask_light")
+IN_CHANNELS_LIGHT = IN_CHANNELS_EDGES + len(LIGHT_CHANNELS)
+LAMBERT = IN_CHANNELS_EDGES
+LIGHT_MASK = LAMBERT + 1
 # the input layouts a pack may have been made for, by channel count
 LAYOUTS: dict[int, tuple[str, ...]] = {
     IN_CHANNELS: CHANNELS,
     IN_CHANNELS_ALBEDO: CHANNELS + ALBEDO_CHANNELS,
     IN_CHANNELS_EDGES: CHANNELS + ALBEDO_CHANNELS + EDGES_CHANNELS,
+    IN_CHANNELS_LIGHT: CHANNELS + ALBEDO_CHANNELS + EDGES_CHANNELS + LIGHT_CHANNELS,
 }
 NORMALIZATION = {
     "color": "linear -> sRGB transfer, then 2x-1 to [-1, 1]",
@@ -72,18 +82,28 @@ NORMALIZATION = {
 }
 ALBEDO_NORMALIZATION = {"albedo": "as color; mask 1 when present, else albedo 0 and mask 0"}
 EDGES_NORMALIZATION = {"edges": "0..1 as rendered; mask 1 when present, else edges 0 and mask 0"}
+LIGHT_NORMALIZATION = {
+    "light": "normal . direction toward the key light, -1..1, background 0; mask 1 when the "
+    "bundle has both, else 0"
+}
 DEPTH_CLIP = 4.0
 
 
-def channel_count(albedo: bool = False, edges: bool = False) -> int:
-    """The channel count of the layout with the albedo group and/or the edges group (the
-    edges group comes with the albedo group's)."""
+def channel_count(albedo: bool = False, edges: bool = False, light: bool = False) -> int:
+    """The channel count of the layout with the optional groups asked for (each comes with
+    the ones before it: edges with albedo, light with both)."""
+    if light:
+        return IN_CHANNELS_LIGHT
     return IN_CHANNELS_EDGES if edges else IN_CHANNELS_ALBEDO if albedo else IN_CHANNELS
 
 
-def input_groups(in_channels: int) -> tuple[bool, bool]:
-    """(albedo, edges): which optional groups the layout of ``in_channels`` holds."""
-    return in_channels >= IN_CHANNELS_ALBEDO, in_channels == IN_CHANNELS_EDGES
+def input_groups(in_channels: int) -> tuple[bool, bool, bool]:
+    """(albedo, edges, light): which optional groups the layout of ``in_channels`` holds."""
+    return (
+        in_channels >= IN_CHANNELS_ALBEDO,
+        in_channels >= IN_CHANNELS_EDGES,
+        in_channels >= IN_CHANNELS_LIGHT,
+    )
 
 
 def linear_to_srgb(linear: np.ndarray) -> np.ndarray:
@@ -161,17 +181,24 @@ def build_inputs(
     depth_ref: float | None = None,
     albedo: bool = False,
     edges: bool = False,
+    light: bool = False,
 ) -> np.ndarray:
     """The (IN_CHANNELS, h, w) float32 input for ``bundle``, or for its pixel ``region``
     (x0, y0, x1, y1) when tiling; ``depth_ref`` then comes from :func:`depth_reference`
     of the whole frame so tiles share one depth scale. ``albedo``: the IN_CHANNELS_ALBEDO
     layout, with the albedo group; ``edges``: the IN_CHANNELS_EDGES layout, with the albedo
-    and edges groups."""
+    and edges groups; ``light``: the IN_CHANNELS_LIGHT layout, with all three."""
     x0, y0, x1, y1 = region or (0, 0, bundle.width, bundle.height)
     h, w = y1 - y0, x1 - x0
+    edges = edges or light
     albedo = albedo or edges
-    out = np.zeros((channel_count(albedo, edges), h, w), np.float32)
+    out = np.zeros((channel_count(albedo, edges, light), h, w), np.float32)
     crop = (slice(y0, y1), slice(x0, x1))
+    if light and bundle.light is not None and bundle.normal is not None:
+        direction = np.asarray(bundle.light, np.float32)
+        direction /= max(float(np.linalg.norm(direction)), 1e-12)
+        np.dot(np.nan_to_num(bundle.normal[crop]), direction, out=out[LAMBERT])
+        out[LIGHT_MASK] = 1
     if edges and bundle.edges is not None:
         out[EDGES] = bundle.edges[crop]
         out[EDGES_MASK] = 1

@@ -29,14 +29,18 @@ coefficients; everything sharp is computed at full resolution from the render it
   which the line layer could not tell from a surface sloping away.
 - photography: a low-resolution additive layer (bloom, diffusion, vignette are smooth).
 - a small full-resolution residual (tanh, scaled) for texture the basis cannot express.
-- albedo (``in_channels == inputs.IN_CHANNELS_ALBEDO``): the unlit surface color joins the
+- albedo (``in_channels >= inputs.IN_CHANNELS_ALBEDO``): the unlit surface color joins the
   basis and the full-resolution guide, and the shade bands multiply it instead of the
   render's color: a cel fill is the design color, lit or shadowed, whatever the light did
   (black cloth stays black where a dim light made white cloth as dark).
-- edges (``in_channels == inputs.IN_CHANNELS_EDGES``, with the albedo group): the layout's
+- edges (``in_channels >= inputs.IN_CHANNELS_EDGES``, with the albedo group): the layout's
   mesh edges (silhouettes, open borders, creases: where a target's Freestyle lines lie)
   and their 1-px dilation join the line features, each with a low-resolution weight: the
   inner lines of hair strands and clothing that no depth or normal step shows.
+- light (``in_channels == inputs.IN_CHANNELS_LIGHT``, with both groups above): N·L against
+  the key light joins the full-resolution guide, so a cel mask can step where the look's
+  toon shading steps, wherever the light stands (a 1x1 projection of the normal alone
+  steps for one fixed light direction).
 """
 
 from __future__ import annotations
@@ -115,8 +119,13 @@ class GeneratorV2(nn.Module):
         if cfg.line_reach > MAX_REACH:
             raise ValueError(f"line_reach is at most {MAX_REACH}, got {cfg.line_reach}")
         c = cfg.channels
-        self.albedo, self.edges = inputs.input_groups(cfg.in_channels)
-        guide_channels = GUIDE_CHANNELS + 3 * self.albedo
+        if cfg.in_channels not in inputs.LAYOUTS:
+            raise ValueError(
+                f"in_channels {cfg.in_channels} is none of the input layouts "
+                f"({', '.join(map(str, inputs.LAYOUTS))})"
+            )
+        self.albedo, self.edges, self.light = inputs.input_groups(cfg.in_channels)
+        guide_channels = GUIDE_CHANNELS + 3 * self.albedo + self.light
         self.basis_size = BASIS_FIXED + cfg.bands + 3 * cfg.color_bands + 3 * self.albedo
         # silhouette ring and depth-step ring per reach; the edges and their dilation
         self.reach_features = 2 * cfg.line_reach + EDGE_FEATURES * self.edges
@@ -226,6 +235,8 @@ class GeneratorV2(nn.Module):
         guide = xs[:, :GUIDE_CHANNELS]
         if self.albedo:
             guide = torch.cat([guide, xs[:, inputs.ALBEDO]], 1)
+        if self.light:
+            guide = torch.cat([guide, xs[:, inputs.LAMBERT : inputs.LAMBERT + 1]], 1)
         inner = slice(y0 - s0, y1 - s0)
         color = xs[:, inputs.COLOR, inner]
         shade_source = xs[:, inputs.ALBEDO, inner] if self.albedo else color

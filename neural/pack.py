@@ -58,13 +58,14 @@ class StylePackError(ValueError):
 
 def input_description(in_channels: int = inputs.IN_CHANNELS) -> dict:
     """The input contract a pack of ``in_channels`` was trained for (checked on load)."""
-    albedo, edges = inputs.input_groups(in_channels)
+    albedo, edges, light = inputs.input_groups(in_channels)
     return {
         "channels": list(inputs.LAYOUTS[in_channels]),
         "count": in_channels,
         "normalization": inputs.NORMALIZATION
         | (inputs.ALBEDO_NORMALIZATION if albedo else {})
-        | (inputs.EDGES_NORMALIZATION if edges else {}),
+        | (inputs.EDGES_NORMALIZATION if edges else {})
+        | (inputs.LIGHT_NORMALIZATION if light else {}),
     }
 
 

@@ -71,8 +71,9 @@ class Stylizer:
             torch.set_num_threads(threads or max(1, (os.cpu_count() or 2) - 1))
         self.model, self.meta = load_pack(pack, self.device)
         # packs made for the albedo pass take it as 4 more input channels, packs made for
-        # the edges pass those and 2 more
-        self.albedo, self.edges = inputs.input_groups(self.model.config.in_channels)
+        # the edges pass those and 2 more, packs made for the key light those and 2 more
+        groups = inputs.input_groups(self.model.config.in_channels)
+        self.albedo, self.edges, self.light = groups
         self.half = self.device.type == "cuda"
         self.pixel_budget = CUDA_PIXEL_BUDGET if self.half else PIXEL_BUDGET
         self.batch_pixels = self.pixel_budget if self.half else CPU_BATCH_PIXELS
@@ -145,7 +146,7 @@ class Stylizer:
         depth_ref: float | None = None,
     ) -> np.ndarray:
         """:func:`inputs.build_inputs` in the layout this pack takes."""
-        return inputs.build_inputs(bundle, region, depth_ref, self.albedo, self.edges)
+        return inputs.build_inputs(bundle, region, depth_ref, self.albedo, self.edges, self.light)
 
     def _needs_tiles(self, bundle: FrameBundle) -> bool:
         tile = self.tile or DEFAULT_TILE

@@ -67,6 +67,7 @@ class PairedOptions:
     depth_gain: float = 1.0  # arch 2: gain of the depth-step rings
     edges: bool = False  # arch 2: take the edges pass too (inputs.IN_CHANNELS_EDGES)
     energy_weight: float = 0.0  # the pooled gradient-energy term (see the module's doc)
+    light: bool = False  # arch 2: take N·L against the key light too (IN_CHANNELS_LIGHT)
 
 
 # The share of training samples whose albedo group is blanked (mask 0), so an albedo pack
@@ -74,16 +75,19 @@ class PairedOptions:
 ALBEDO_DROPOUT = 0.15
 # The same for the edges group (bundles written before the pass, plain images).
 EDGES_DROPOUT = 0.15
+# The same for the light group (bundles written before it, plain images).
+LIGHT_DROPOUT = 0.15
 ENERGY_CELL = 8  # pixels: a few line widths, so a line one or two pixels off still counts
 
 
 def load_pairs(
-    pairs: list[tuple[str, str]], albedo: bool = False, edges: bool = False
+    pairs: list[tuple[str, str]], albedo: bool = False, edges: bool = False, light: bool = False
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Inputs (N, C, H, W) and targets (N, 3, H, W) in sRGB [-1, 1] of every pair of
     folders, matched by sample name; targets are resized to their layout's size.
     ``albedo``, ``edges``: inputs with the albedo group, and with the edges group after it
-    (layouts rendered without the pass are an error)."""
+    (layouts rendered without the pass are an error); ``light``: with N·L after them
+    (layouts rendered without the key light's direction are an error)."""
     xs, ys = [], []
     for layouts, targets in pairs:
         layouts, targets = Path(layouts), Path(targets)
@@ -102,7 +106,11 @@ def load_pairs(
                 raise data.DataError(f"{path}: no albedo pass (render the layouts again)")
             if edges and bundle.edges is None:
                 raise data.DataError(f"{path}: no edges pass (render the layouts again)")
-            x = inputs.build_inputs(bundle, albedo=albedo, edges=edges)
+            if light and (bundle.light is None or bundle.normal is None):
+                raise data.DataError(
+                    f"{path}: no key light direction or normals (render the layouts again)"
+                )
+            x = inputs.build_inputs(bundle, albedo=albedo, edges=edges, light=light)
             y = data.read_image(target).transpose(2, 0, 1) * 2 - 1
             if y.shape[1:] != x.shape[1:]:
                 y = data.resize(torch.from_numpy(y)[None], *x.shape[1:])[0].numpy()
@@ -122,7 +130,7 @@ def paired_crops(
     pixels as they do across resolutions: up and down) of input and target, resized to
     ``size``, with a random horizontal flip (normal x flips sign with the picture); with
     the albedo group, ALBEDO_DROPOUT of the samples lose it, and EDGES_DROPOUT the edges
-    group. Also (B,) the frame height each crop's scale stands for: the frame's height
+    group, and LIGHT_DROPOUT the light group. Also (B,) the frame height each crop's scale stands for: the frame's height
     times its resize factor."""
     n, _, h, w = x.shape
     short = min(h, w)
@@ -138,11 +146,14 @@ def paired_crops(
         if torch.rand((), generator=rng).item() < 0.5:
             cx, cy = cx.flip(-1), cy.flip(-1)
             cx[:, inputs.GEOMETRY.start + 1] *= -1  # normal x
-        albedo, edges = inputs.input_groups(cx.shape[1])
+        albedo, edges, light = inputs.input_groups(cx.shape[1])
         if albedo and torch.rand((), generator=rng).item() < ALBEDO_DROPOUT:
             cx[:, inputs.IN_CHANNELS : inputs.IN_CHANNELS_ALBEDO] = 0
         if edges and torch.rand((), generator=rng).item() < EDGES_DROPOUT:
-            cx[:, inputs.EDGES :] = 0
+            cx[:, inputs.EDGES : inputs.IN_CHANNELS_EDGES] = 0
+        # drawn only for packs that take the group: the crops of the others stay as they were
+        if light and torch.rand((), generator=rng).item() < LIGHT_DROPOUT:
+            cx[:, inputs.LAMBERT :] = 0
         xs.append(cx)
         ys.append(cy)
         heights.append(h * size / side)
@@ -173,24 +184,24 @@ def build(opts: PairedOptions) -> torch.nn.Module:
             raise ValueError(
                 f"--init {opts.init}: architecture {meta['arch_version']}, not {opts.arch}"
             )
-        wanted = inputs.channel_count(opts.albedo, opts.edges)
+        wanted = inputs.channel_count(opts.albedo, opts.edges, opts.light)
         if model.config.in_channels != wanted:
             raise ValueError(
                 f"--init {opts.init}: the pack takes {model.config.in_channels} input "
                 f"channels, these options give {wanted} (--albedo: "
-                f"{inputs.IN_CHANNELS_ALBEDO}, --edges: {inputs.IN_CHANNELS_EDGES}, neither: "
-                f"{inputs.IN_CHANNELS})"
+                f"{inputs.IN_CHANNELS_ALBEDO}, --edges: {inputs.IN_CHANNELS_EDGES}, --light: "
+                f"{inputs.IN_CHANNELS_LIGHT}, none: {inputs.IN_CHANNELS})"
             )
         return model
     if opts.arch == 2:
-        channels = inputs.channel_count(opts.albedo, opts.edges)
+        channels = inputs.channel_count(opts.albedo, opts.edges, opts.light)
         config = GeneratorV2Config(channels, color_bands=opts.color_bands,
                                    line_reach=opts.line_reach, line_scale=opts.line_scale,
                                    depth_gain=opts.depth_gain)  # fmt: skip
         return build_generator_v2(config, seed=opts.seed)
     if opts.arch == 1:
-        if opts.albedo or opts.edges or opts.line_scale:
-            raise ValueError("--albedo, --edges and --line-scale need --arch 2")
+        if opts.albedo or opts.edges or opts.light or opts.line_scale:
+            raise ValueError("--albedo, --edges, --light and --line-scale need --arch 2")
         return build_generator(GeneratorConfig(), seed=opts.seed)
     raise ValueError(f"--arch {opts.arch}: 1 or 2")
 
@@ -201,7 +212,7 @@ def train_paired(opts: PairedOptions, command: str = "") -> int:
         torch.set_num_threads(opts.threads or max(1, os.cpu_count() or 1))
     torch.manual_seed(opts.seed)
     try:
-        x_all, y_all = load_pairs(opts.pairs, opts.albedo, opts.edges)
+        x_all, y_all = load_pairs(opts.pairs, opts.albedo, opts.edges, opts.light)
         model = build(opts).to(device).train()
     except (data.DataError, StylePackError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -291,6 +302,8 @@ def parse_args(argv: list[str]) -> PairedOptions:
     p.add_argument("--albedo", action="store_true", help="arch 2: take the albedo pass")
     p.add_argument("--edges", action="store_true",
                    help="arch 2: take the edges pass (and the albedo pass)")  # fmt: skip
+    p.add_argument("--light", action="store_true",
+                   help="arch 2: take N·L against the key light (and both passes)")  # fmt: skip
     p.add_argument("--line-scale", action="store_true",
                    help="arch 2: the network sees the frame height (line width)")  # fmt: skip
     args = vars(p.parse_args(argv))

@@ -208,16 +208,21 @@ def key_light(scene: bpy.types.Scene) -> bpy.types.Object | None:
     return max(pool, key=lambda o: o.data.energy) if pool else None
 
 
-def set_light_direction(scene: bpy.types.Scene) -> Vector:
-    """Write the direction toward the key light into the shared group; returns it."""
+def key_light_direction(scene: bpy.types.Scene) -> Vector:
+    """The world-space unit direction toward the key light, the one toon shading lights
+    from (upper front-left when the scene has no light)."""
     if scene.view_layers:
         scene.view_layers[0].update()  # matrix_world is stale after edits through the data API
     light = key_light(scene)
     if light is None:
-        direction = _FALLBACK_DIRECTION.copy()
-    else:
-        # A light shines along its local -Z; toward the light is +Z.
-        direction = (light.matrix_world.to_3x3() @ Vector((0.0, 0.0, 1.0))).normalized()
+        return _FALLBACK_DIRECTION.copy()
+    # A light shines along its local -Z; toward the light is +Z.
+    return (light.matrix_world.to_3x3() @ Vector((0.0, 0.0, 1.0))).normalized()
+
+
+def set_light_direction(scene: bpy.types.Scene) -> Vector:
+    """Write the direction toward the key light into the shared group; returns it."""
+    direction = key_light_direction(scene)
     node = _key_light_group().nodes[DIRECTION_NODE]
     for i, v in enumerate(direction):
         node.inputs[i].default_value = v

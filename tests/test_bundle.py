@@ -54,6 +54,23 @@ def test_save_load_roundtrip(tmp_path):
         7,
         {"name": "Camera", "lens": 50.0},
     )
+    assert loaded.light is None  # none given: a plain frame's, or a bundle from before it
+
+
+def test_light_direction_roundtrips_and_bad_ones_are_refused(tmp_path):
+    bundle = _bundle()
+    bundle.light = [0.6, 0.0, 0.8]
+    bundle.save(tmp_path / "lit")
+    np.testing.assert_allclose(FrameBundle.load(tmp_path / "lit").light, [0.6, 0.0, 0.8])
+    for bad in ([1.0, 0.0], [float("nan"), 0.0, 1.0]):
+        bundle.light = bad
+        with pytest.raises(ValueError, match="FrameBundle.light"):
+            bundle.validate()
+    meta = json.loads((tmp_path / "lit.json").read_text())
+    meta["light"] = "up"
+    (tmp_path / "lit.json").write_text(json.dumps(meta))
+    with pytest.raises(ValueError, match=r"lit\.json: light is not a direction"):
+        FrameBundle.load(tmp_path / "lit")
 
 
 def test_validate_rejects_wrong_shapes():

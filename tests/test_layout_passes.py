@@ -72,6 +72,24 @@ def test_sphere_normals_in_camera_space(bpy_module, scene):
     assert right[:, 0].mean() > 0.7 and top[:, 1].mean() > 0.7
 
 
+def test_light_is_the_strongest_sun_toward_it_in_the_normals_camera_space(bpy_module, scene):
+    camera = _setup(bpy_module, scene, size=(16, 16))
+    camera.rotation_euler = (0, 0, math.pi / 2)  # camera x = world +y, camera y = world -x
+    _plane(bpy_module, scene)
+    bundle = render_bundle(scene, passes=("alpha", "normal"), keypoints=False)
+    fallback = bundle.light  # no light: the direction toon shading falls back to
+    assert fallback is not None and abs(np.linalg.norm(fallback) - 1) < 1e-6
+    for name, energy, tilt in (("Key", 3.0, math.pi / 4), ("Fill", 1.0, -math.pi / 3)):
+        sun = bpy_module.data.objects.new(name, bpy_module.data.lights.new(name, "SUN"))
+        sun.data.energy = energy
+        sun.rotation_euler = (0, tilt, 0)  # the key's +z leans to world +x
+        scene.collection.objects.link(sun)
+    bundle = render_bundle(scene, passes=("alpha", "normal"), keypoints=False)
+    half = math.sqrt(0.5)
+    np.testing.assert_allclose(bundle.light, [0.0, -half, half], atol=1e-5)
+    assert not np.allclose(bundle.light, fallback, atol=0.1)
+
+
 def test_motion_vectors_sign_and_magnitude(bpy_module, scene):
     _setup(bpy_module, scene)
     plane = _plane(bpy_module, scene, size=1.0)

@@ -126,3 +126,25 @@ def test_edges_group_follows_the_albedo_group_and_is_masked_by_presence():
     assert (x[inputs.EDGES_MASK] == 1).all()
     names = inputs.LAYOUTS[inputs.IN_CHANNELS_EDGES]
     assert (names[inputs.EDGES], names[inputs.EDGES_MASK]) == ("edges", "mask_edges")
+
+
+def test_light_group_is_n_dot_l_after_the_edges_group_and_masked_by_presence():
+    bundle = pan_sequence(40, 32, 1)[0]
+    edges = inputs.build_inputs(bundle, edges=True)
+    without = inputs.build_inputs(bundle, light=True)  # the light layout has both groups too
+    assert without.shape == (inputs.IN_CHANNELS_LIGHT, 32, 40)
+    np.testing.assert_array_equal(without[: inputs.IN_CHANNELS_EDGES], edges)
+    assert not without[inputs.LAMBERT :].any()  # no light direction: zeros, mask 0
+    normal = np.random.default_rng(3).normal(size=(32, 40, 3)).astype(np.float32)
+    bundle.normal = normal / np.linalg.norm(normal, axis=2, keepdims=True)
+    bundle.light = [0.0, 2.0, 0.0]  # straight up (not unit: normalized)
+    x = inputs.build_inputs(bundle, region=(4, 8, 36, 24), light=True)
+    assert x.shape == (inputs.IN_CHANNELS_LIGHT, 16, 32)
+    np.testing.assert_allclose(x[inputs.LAMBERT], bundle.normal[8:24, 4:36, 1], atol=1e-6)
+    assert (x[inputs.LIGHT_MASK] == 1).all()
+    bundle.normal = None  # N·L needs the normals
+    assert not inputs.build_inputs(bundle, light=True)[inputs.LAMBERT :].any()
+    names = inputs.LAYOUTS[inputs.IN_CHANNELS_LIGHT]
+    assert (names[inputs.LAMBERT], names[inputs.LIGHT_MASK]) == ("lambert", "mask_light")
+    assert inputs.input_groups(inputs.IN_CHANNELS_LIGHT) == (True, True, True)
+    assert inputs.input_groups(inputs.IN_CHANNELS_EDGES) == (True, True, False)

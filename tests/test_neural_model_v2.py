@@ -266,3 +266,35 @@ def test_dilate_is_a_clipped_max_window(radius):
     window = 2 * radius + 1
     expected = torch.nn.functional.max_pool2d(x, window, stride=1, padding=radius)
     assert torch.equal(_dilate(x, radius), expected)
+
+
+LIGHT = GeneratorV2Config(inputs.IN_CHANNELS_LIGHT, channels=16, blocks=1, color_bands=2,
+                          line_reach=2)  # fmt: skip
+
+
+def test_a_light_pack_steps_its_cel_bands_on_n_dot_l_alone(tmp_path):
+    """Where nothing but N·L changes (one color, one normal; the light moved), the output
+    steps at full resolution; the pack round-trips and refuses a layout it was not made for."""
+    h, w = 48, 96
+    x = torch.zeros(1, inputs.IN_CHANNELS_LIGHT, h, w)
+    x[:, inputs.COLOR], x[:, inputs.ALBEDO] = 0.3, 0.3
+    x[:, 3], x[:, 6], x[:, inputs.ALPHA] = 1.0, 1.0, 1.0
+    x[:, inputs.MASKS], x[:, inputs.ALBEDO_MASK], x[:, inputs.LIGHT_MASK] = 1, 1, 1
+    x[:, inputs.LAMBERT, :, : w // 2] = -0.4
+    x[:, inputs.LAMBERT, :, w // 2 :] = 0.4
+    model = random_generator_v2(LIGHT)
+    with torch.no_grad():  # cel masks as steep as trained ones, on the N·L guide channel
+        model.bands.weight[:, -1] = 40.0
+    with torch.inference_mode():
+        row = model(x)[0, :, h // 2].numpy()
+    jump = np.abs(np.diff(row, axis=1))
+    assert jump[:, w // 2 - 1].max() > 0.05
+    assert (jump[:, w // 2 - 1] >= 3 * jump[:, 8 : w // 2 - 2].max(1)).all()
+    path = save_pack(tmp_path / "light.safetensors", model, pack.base_metadata("l", "t", LIGHT))
+    loaded, meta = load_pack(path)
+    assert meta["inputs"]["count"] == inputs.IN_CHANNELS_LIGHT
+    assert "light" in meta["inputs"]["normalization"]
+    with torch.inference_mode():
+        assert torch.allclose(loaded(x), model(x))
+    with pytest.raises(ValueError, match="none of the input layouts"):
+        build_generator_v2(GeneratorV2Config(inputs.IN_CHANNELS_LIGHT + 1))

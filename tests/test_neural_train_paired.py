@@ -164,17 +164,45 @@ def test_edges_pack_trains_on_the_pass_and_paints_with_or_without_it(tmp_path, c
     assert np.isfinite(with_pass).all() and np.isfinite(without).all()
 
 
+def test_light_pack_trains_on_the_key_light_and_paints_with_or_without_it(tmp_path, capsys):
+    from mmd2anime.neural.stylize import Stylizer
+
+    layouts, targets = _pairs(tmp_path)
+    out = tmp_path / "light.safetensors"
+    common = ["--pair", str(layouts), str(targets), "--look", "pastel", "--size", "32",
+              "--batch", "2", "--threads", "1", "--steps", "2", "--albedo", "--edges",
+              "--light"]  # fmt: skip
+    _rewrite(layouts, lambda b: (_with_albedo(b), _with_edges(b)))
+    assert main([*common, "--out", str(out)]) == 2  # the layouts lack the light
+    assert "no key light direction" in capsys.readouterr().err and not out.exists()
+    bundles = _rewrite(layouts, lambda b: setattr(b, "light", [0.3, 0.8, 0.52]))
+    assert main([*common, "--out", str(out)]) == 0
+    model, meta = load_pack(out)
+    assert model.config.in_channels == inputs.IN_CHANNELS_LIGHT
+    assert meta["training"]["options"]["light"] is True
+    assert meta["inputs"]["channels"][-2:] == ["lambert", "mask_light"]
+    stylizer = Stylizer(out, device="cpu", threads=1)
+    bundle = FrameBundle.load(bundles[0])
+    lit = stylizer([bundle], temporal_blend=False)[0]
+    bundle.light = None  # a layout rendered before the key light was recorded
+    unlit = stylizer([bundle], temporal_blend=False)[0]
+    assert np.isfinite(lit).all() and np.isfinite(unlit).all()
+
+
 def test_albedo_and_edges_dropout_blank_their_own_groups():
     import torch
 
     from mmd2anime.neural.train_paired import paired_crops
 
-    x = torch.ones(2, inputs.IN_CHANNELS_EDGES, 40, 40)
+    x = torch.ones(2, inputs.IN_CHANNELS_LIGHT, 40, 40)
     cx, _, _ = paired_crops(x, torch.zeros(2, 3, 40, 40), 200, 16, torch.Generator().manual_seed(4))
     albedo_gone = (cx[:, inputs.ALBEDO_MASK] == 0).flatten(1).all(1)
     edges_gone = (cx[:, inputs.EDGES_MASK] == 0).flatten(1).all(1)
-    assert 0.05 < albedo_gone.float().mean() < 0.3 and 0.05 < edges_gone.float().mean() < 0.3
-    assert bool((albedo_gone != edges_gone).any())  # drawn apart, not together
+    light_gone = (cx[:, inputs.LIGHT_MASK] == 0).flatten(1).all(1)
+    for gone in (albedo_gone, edges_gone, light_gone):
+        assert 0.05 < gone.float().mean() < 0.3
+    # drawn apart, not together
+    assert bool((albedo_gone != edges_gone).any()) and bool((edges_gone != light_gone).any())
     assert (cx[:, : inputs.IN_CHANNELS] != 0).any(dim=(2, 3)).all()  # the base layout stays
 
 
