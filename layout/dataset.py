@@ -24,6 +24,7 @@ from ..shaders.apply import apply_look, look_targets
 from ..shaders.freestyle_lines import enable_lines
 from ..shaders.looks import load_look
 from ..shaders.photography import develop_look
+from ..shaders.toon import set_light_direction
 from .errors import LayoutError
 from .keypoints import world_keypoints
 from .outputs import MANIFEST_NAME, available_passes, versions, write_frame
@@ -328,6 +329,9 @@ def write_dataset(
             if look_data is not None and new_puppet:
                 # once per puppet, after the first restyle gave every mesh a material
                 apply_look(look_targets([armature, *meshes]), look_data, scene)
+            elif look_data is not None:
+                # the sun moved: the toon bands follow it (apply_look set it for the first)
+                set_light_direction(scene)
             animated = bool(armature.animation_data and armature.animation_data.action)
             passes = every if animated else still
             entry = write_frame(scene, out_dir, f"{index:06d}", finish, passes)

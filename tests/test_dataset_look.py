@@ -55,3 +55,24 @@ def test_lines_draw_dark_strokes_over_the_same_frame(bpy_module, scene, tmp_path
     assert darker.mean() < 0.2  # strokes, not a darker frame
     assert not scene.render.use_freestyle  # the user's scene keeps its settings
     assert {k: len(getattr(bpy.data, k)) for k in counts} == counts
+
+
+def test_the_looks_cel_bands_follow_each_samples_sun(bpy_module, scene, tmp_path):
+    """One puppet, a sun placed anew per sample: every sample's toon shading steps on N·L
+    against that sample's own sun (the one its bundle records), not the first sample's."""
+    # seed 8: the suns of samples 1-3 leave lit and shadowed surface; lit with the first
+    # sample's sun, two of them read 1.0 (flat), with their own 3.7
+    write_dataset(tmp_path, 4, seed=8, build_puppet=build_figure, size=(96, 96), look="vivid")
+    contrasts = []
+    for index in range(1, 4):  # the first sample's sun is the one the look was applied under
+        bundle = FrameBundle.load(tmp_path / f"{index:06d}_bundle")
+        lambert = bundle.normal @ np.asarray(bundle.light, np.float32)
+        inside = bundle.alpha > 0.99
+        inside[1:-1, 1:-1] &= inside[:-2, 1:-1] & inside[2:, 1:-1]  # off the outline
+        inside[1:-1, 1:-1] &= inside[1:-1, :-2] & inside[1:-1, 2:]
+        luma = bundle.color.mean(2)
+        lit, shadow = inside & (lambert > 0.3), inside & (lambert < -0.2)
+        if lit.sum() >= 20 and shadow.sum() >= 20:
+            contrasts.append(np.median(luma[lit]) / np.median(luma[shadow]))
+    assert len(contrasts) == 3, "samples without both lit and shadowed surface"
+    assert min(contrasts) > 1.3, contrasts
