@@ -129,9 +129,10 @@ def paired_crops(
     """The same random square crop (35-100 % of the short side, so line widths vary in
     pixels as they do across resolutions: up and down) of input and target, resized to
     ``size``, with a random horizontal flip (normal x flips sign with the picture); with
-    the albedo group, ALBEDO_DROPOUT of the samples lose it, and EDGES_DROPOUT the edges
-    group, and LIGHT_DROPOUT the light group. Also (B,) the frame height each crop's scale stands for: the frame's height
-    times its resize factor."""
+    the albedo group, ALBEDO_DROPOUT of the samples lose it, EDGES_DROPOUT the edges group
+    and LIGHT_DROPOUT the light group (N·L is the same on the flipped crop: normal and light
+    flip together). Also (B,) the frame height each crop's scale stands for: the frame's
+    height times its resize factor."""
     n, _, h, w = x.shape
     short = min(h, w)
     xs, ys, heights = [], [], []
@@ -151,7 +152,7 @@ def paired_crops(
             cx[:, inputs.IN_CHANNELS : inputs.IN_CHANNELS_ALBEDO] = 0
         if edges and torch.rand((), generator=rng).item() < EDGES_DROPOUT:
             cx[:, inputs.EDGES : inputs.IN_CHANNELS_EDGES] = 0
-        # drawn only for packs that take the group: the crops of the others stay as they were
+        # drawn only for packs that take the group, so the others' crops come out as before
         if light and torch.rand((), generator=rng).item() < LIGHT_DROPOUT:
             cx[:, inputs.LAMBERT :] = 0
         xs.append(cx)
